@@ -1,0 +1,63 @@
+# The few commands a newcomer needs. `make run` brings the site up; `make test` runs every test.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+export NUMBA_CACHE_DIR ?= $(CURDIR)/.numba-cache
+
+.PHONY: help install models models-all warmup migrate setup run test test-fast lint format chromium \
+        bench-setup bench-quality bench-speed clean
+
+help:
+	@echo "make run        set everything up and serve http://127.0.0.1:8000"
+	@echo "make test       set everything up and run the whole test suite"
+	@echo "make lint       ruff check and format check"
+	@echo "make bench-*    benchmarks (see docs/benchmarks.md)"
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+models: install
+	$(MANAGE) fetch_models
+
+models-all: install
+	$(MANAGE) fetch_models all
+
+warmup: install
+	$(MANAGE) warmup
+
+migrate: install
+	$(MANAGE) migrate --noinput
+
+setup: models warmup migrate
+
+run: setup
+	$(MANAGE) runserver 127.0.0.1:8000
+
+# Browser tests drive Debian's Chromium through Playwright (it cannot download its own).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium chromium-driver; }
+
+test: models-all warmup chromium
+	$(PY) -m pytest
+
+test-fast: install
+	$(PY) -m pytest -m "not browser and not network"
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf $(VENV) .numba-cache staticfiles .pytest_cache

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from django.db import OperationalError, connection
+
+from pixelforge import health
+
+
+@pytest.mark.django_db
+def test_it_is_ok_with_database_and_model(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+    assert "no-cache" in response["Cache-Control"]
+
+
+@pytest.mark.django_db
+def test_it_is_503_without_the_model(client, settings, tmp_path):
+    settings.PIXELFORGE_MODELS_DIR = tmp_path
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert "u2net.onnx is missing" in response.json()["problems"][0]
+
+
+@pytest.mark.django_db
+def test_it_is_503_with_a_corrupt_model(client, settings, tmp_path):
+    settings.PIXELFORGE_MODELS_DIR = tmp_path
+    (tmp_path / "u2net.onnx").write_bytes(b"not a model")
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert "fails its checksum" in response.json()["problems"][0]
+
+
+@pytest.mark.django_db
+def test_it_verifies_the_checksum_once_per_file(client, settings, tmp_path):
+    source = settings.PIXELFORGE_MODELS_DIR / "u2netp.onnx"
+    shutil.copy(source, tmp_path / "u2netp.onnx")
+    settings.PIXELFORGE_MODELS_DIR = tmp_path
+    settings.PIXELFORGE_DEFAULT_MODEL = "u2netp"
+    health._verified.clear()
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/healthz").status_code == 200
+    assert len([k for k in health._verified if k[0].startswith(str(tmp_path))]) == 1
+
+
+@pytest.mark.django_db
+def test_it_is_503_when_the_database_is_down(client, monkeypatch):
+    def broken_cursor(*args, **kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(connection, "cursor", broken_cursor)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["problems"] == ["database unavailable: OperationalError"]

@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+
+
+class ToolsConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "tools"
+    verbose_name = "Background removal tool"
+
+    def ready(self) -> None:
+        from django.conf import settings
+
+        from tools import pipeline
+
+        pipeline.configure(
+            models_dir=settings.PIXELFORGE_MODELS_DIR,
+            threads=settings.PIXELFORGE_ONNX_THREADS or None,
+        )
