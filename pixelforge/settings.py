@@ -45,6 +45,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "pixelforge.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -111,6 +112,18 @@ STORAGES = {
 
 # Security. Debug-off defaults pass `manage.py check --deploy`.
 SECURE_CONTENT_TYPE_NOSNIFF = True
+PIXELFORGE_CSP = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self' 'unsafe-inline'",
+    "img-src": "'self' data: blob:",
+    "font-src": "'self'",
+    "connect-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_SECURE = not DEBUG
@@ -136,9 +149,20 @@ PIXELFORGE_MODELS_DIR = env_path("PIXELFORGE_MODELS_DIR", BASE_DIR / "models")
 PIXELFORGE_DEFAULT_MODEL = env_str("PIXELFORGE_DEFAULT_MODEL", "u2net")
 PIXELFORGE_ONNX_THREADS = env_int("PIXELFORGE_ONNX_THREADS", 0, minimum=0)  # 0 = onnxruntime's
 PIXELFORGE_RESULT_RETENTION_MINUTES = env_int("PIXELFORGE_RESULT_RETENTION_MINUTES", 60, minimum=1)
+# Expired jobs are purged by `manage.py purge_expired` and, at most this often, on upload.
+PIXELFORGE_PURGE_INTERVAL_SECONDS = env_int("PIXELFORGE_PURGE_INTERVAL_SECONDS", 60, minimum=1)
 PIXELFORGE_MAX_UPLOAD_MB = env_int("PIXELFORGE_MAX_UPLOAD_MB", 25, minimum=1)
 PIXELFORGE_MAX_PIXELS = env_int("PIXELFORGE_MAX_PIXELS", 40_000_000, minimum=1)
 PIXELFORGE_MAX_SIDE = env_int("PIXELFORGE_MAX_SIDE", 12_000, minimum=1)
+# Rate limits (tools/ratelimit.py): client address is REMOTE_ADDR, or the X-Forwarded-For entry
+# this many hops from the right when that many trusted proxies sit in front.
+PIXELFORGE_TRUSTED_PROXY_COUNT = env_int("PIXELFORGE_TRUSTED_PROXY_COUNT", 0, minimum=0)
+PIXELFORGE_RATELIMIT_CACHE = env_str("PIXELFORGE_RATELIMIT_CACHE", "default")
+PIXELFORGE_RATELIMIT_ALGORITHM = env_str("PIXELFORGE_RATELIMIT_ALGORITHM", "fixed")  # or sliding
+# HTTP API (/api/): "COUNT/PERIOD" per client address, e.g. 30/min or 500/hour; 0 or "" = off.
+PIXELFORGE_API_RATE_LIMIT = env_str("PIXELFORGE_API_RATE_LIMIT", "30/min")
+# Comma-separated keys; when set, the API requires X-API-Key or Authorization: Bearer.
+PIXELFORGE_API_KEYS = env_list("PIXELFORGE_API_KEYS")
 DATA_UPLOAD_MAX_MEMORY_SIZE = (PIXELFORGE_MAX_UPLOAD_MB + 1) * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from blog.models import Status
+from tests.blog_helpers import make_article, no_articles  # noqa: F401
+
+pytestmark = pytest.mark.usefixtures("no_articles")
+ATOM = "{http://www.w3.org/2005/Atom}"
+SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+
+
+def parse(response) -> ET.Element:
+    assert response.status_code == 200
+    return ET.fromstring(response.content)
+
+
+def test_the_feed_lists_published_articles_newest_first(client):
+    make_article("Older", days_ago=3, summary="Older summary")
+    make_article("Newer", days_ago=1)
+    make_article("Draft", status=Status.DRAFT)
+    make_article("Future", days_ago=-1)
+    response = client.get("/blog/feed/")
+    assert response["Content-Type"].startswith("application/atom+xml")
+    feed = parse(response)
+    assert feed.tag == f"{ATOM}feed"
+    assert feed.findtext(f"{ATOM}title") == "PixelForge blog"
+    entries = feed.findall(f"{ATOM}entry")
+    assert [e.findtext(f"{ATOM}title") for e in entries] == ["Newer", "Older"]
+    older = entries[1]
+    assert older.find(f"{ATOM}link").get("href") == "http://testserver/blog/older/"
+    assert older.findtext(f"{ATOM}summary") == "Older summary"
+    assert older.find(f"{ATOM}category").get("term") == "Tips"
+    assert older.findtext(f"{ATOM}author/{ATOM}name") == "The PixelForge team"
+
+
+def test_the_feed_is_valid_when_empty(client):
+    feed = parse(client.get("/blog/feed/"))
+    assert feed.findall(f"{ATOM}entry") == []
+
+
+def test_the_feed_keeps_the_latest_twenty(client):
+    for n in range(22):
+        make_article(f"Article {n}", days_ago=n + 1)
+    entries = parse(client.get("/blog/feed/")).findall(f"{ATOM}entry")
+    assert len(entries) == 20
+    assert entries[0].findtext(f"{ATOM}title") == "Article 0"
+
+
+def test_the_sitemap_lists_pages_and_published_articles(client):
+    make_article("Live")
+    make_article("Draft", status=Status.DRAFT)
+    make_article("Future", days_ago=-1)
+    response = client.get("/sitemap.xml")
+    urlset = parse(response)
+    assert urlset.tag == f"{SITEMAP}urlset"
+    locations = [url.findtext(f"{SITEMAP}loc") for url in urlset.findall(f"{SITEMAP}url")]
+    assert sorted(locations) == sorted(
+        [
+            "http://testserver/",
+            "http://testserver/tools/remove-background/",
+            "http://testserver/blog/",
+            "http://testserver/blog/live/",
+        ]
+    )
+    article = next(
+        u for u in urlset.findall(f"{SITEMAP}url") if u.findtext(f"{SITEMAP}loc").endswith("/live/")
+    )
+    assert article.findtext(f"{SITEMAP}lastmod")
