@@ -1,0 +1,382 @@
+/* PixelForge tool: enhances pages that already work without JavaScript.
+   Upload page: drag and drop anywhere, paste, client-side checks, upload progress.
+   Result page: instant canvas preview of the background choice, saved in the background;
+   a before/after comparison slider. No inline scripts: data comes from data-* attributes. */
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");
+
+  /* ---------- Upload page ---------- */
+  function setupUpload(form) {
+    var input = form.querySelector('input[type="file"]');
+    var errors = form.querySelector("[data-upload-errors]");
+    var progress = form.querySelector("[data-progress]");
+    var label = form.querySelector("[data-progress-label]");
+    var bar = form.querySelector("[data-progress-bar]");
+    var maxBytes = parseInt(form.dataset.maxBytes, 10);
+    var accept = form.dataset.accept.split(",");
+    var acceptedText = form.dataset.acceptedText;
+    var busy = false;
+
+    function showError(messages) {
+      errors.innerHTML = "";
+      if (!messages.length) return;
+      var list = document.createElement("ul");
+      list.className = "errorlist";
+      messages.forEach(function (text) {
+        var item = document.createElement("li");
+        item.textContent = text;
+        list.appendChild(item);
+      });
+      errors.appendChild(list);
+    }
+
+    function accepted(file) {
+      var name = (file.name || "").toLowerCase();
+      return accept.some(function (rule) {
+        return rule.charAt(0) === "." ? name.endsWith(rule) : file.type === rule;
+      });
+    }
+
+    function check(file) {
+      if (!accepted(file)) {
+        return "This file is not an image we accept" + (file.type ? " (" + file.type + ")" : "") +
+          ". Upload a " + acceptedText + " file.";
+      }
+      if (file.size > maxBytes) {
+        return "This file is " + (file.size / 1048576).toFixed(1) + " MB; the limit is " +
+          Math.round(maxBytes / 1048576) + " MB. Upload a smaller file.";
+      }
+      if (file.size === 0) return "This file is empty. Upload a " + acceptedText + " file.";
+      return null;
+    }
+
+    function setBusy(state, text) {
+      busy = state;
+      form.classList.toggle("is-busy", state);
+      form.classList.toggle("is-processing", state && !bar.hasAttribute("value"));
+      progress.hidden = !state;
+      if (text) label.textContent = text;
+    }
+
+    function upload(file) {
+      if (busy) return;
+      var problem = check(file);
+      if (problem) { showError([problem]); return; }
+      showError([]);
+      var data = new FormData(form);
+      data.set("image", file, file.name || "pasted-image.png");
+      var xhr = new XMLHttpRequest();
+      xhr.open("POST", form.action);
+      xhr.setRequestHeader("Accept", "application/json");
+      xhr.upload.addEventListener("progress", function (event) {
+        if (!event.lengthComputable) return;
+        var percent = Math.round((event.loaded / event.total) * 100);
+        bar.value = percent;
+        label.textContent = "Uploading… " + percent + "%";
+      });
+      xhr.upload.addEventListener("load", function () {
+        bar.removeAttribute("value");
+        setBusy(true, "Removing background… this takes a few seconds.");
+      });
+      xhr.addEventListener("load", function () {
+        var body = {};
+        try { body = JSON.parse(xhr.responseText); } catch (e) { body = {}; }
+        if (xhr.status === 201 && body.url) {
+          label.textContent = "Done. Opening your result…";
+          window.location.assign(body.url);
+          return;
+        }
+        setBusy(false);
+        bar.value = 0;
+        showError(body.errors || ["The upload failed (HTTP " + xhr.status + "). Please try again."]);
+      });
+      xhr.addEventListener("error", function () {
+        setBusy(false);
+        showError(["The upload failed: the connection was lost. Please try again."]);
+      });
+      bar.value = 0;
+      setBusy(true, "Uploading… 0%");
+      xhr.send(data);
+    }
+
+    input.addEventListener("change", function () {
+      if (input.files.length) upload(input.files[0]);
+    });
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      if (input.files.length) upload(input.files[0]);
+      else showError(["Choose an image to upload: a " + acceptedText + " file."]);
+    });
+
+    var depth = 0;
+    window.addEventListener("dragenter", function (event) {
+      event.preventDefault();
+      depth += 1;
+      document.body.classList.add("is-dragging");
+    });
+    window.addEventListener("dragleave", function () {
+      depth = Math.max(0, depth - 1);
+      if (!depth) document.body.classList.remove("is-dragging");
+    });
+    window.addEventListener("dragover", function (event) { event.preventDefault(); });
+    window.addEventListener("drop", function (event) {
+      event.preventDefault();
+      depth = 0;
+      document.body.classList.remove("is-dragging");
+      var files = event.dataTransfer && event.dataTransfer.files;
+      if (files && files.length) upload(files[0]);
+    });
+    document.addEventListener("paste", function (event) {
+      var data = event.clipboardData;
+      if (!data) return;
+      var file = data.files && data.files[0];
+      if (!file && data.items) {
+        for (var i = 0; i < data.items.length && !file; i++) {
+          if (data.items[i].kind === "file") file = data.items[i].getAsFile();
+        }
+      }
+      if (file) { event.preventDefault(); upload(file); }
+    });
+
+    document.querySelectorAll("[data-sample-form]").forEach(function (sampleForm) {
+      sampleForm.addEventListener("submit", function () {
+        bar.removeAttribute("value");
+        setBusy(true, "Removing background… this takes a few seconds.");
+      });
+    });
+  }
+
+  var uploadForm = document.querySelector("[data-upload]");
+  if (uploadForm) setupUpload(uploadForm);
+
+  /* ---------- Result page ---------- */
+  function loadImage(url) {
+    return new Promise(function (resolve, reject) {
+      var image = new Image();
+      image.onload = function () { resolve(image); };
+      image.onerror = reject;
+      image.src = url;
+    });
+  }
+
+  /* The subject's bounding box in the cut-out (alpha above 8), like pipeline.subject_bbox. */
+  function alphaBox(image) {
+    var canvas = document.createElement("canvas");
+    canvas.width = image.naturalWidth;
+    canvas.height = image.naturalHeight;
+    var ctx = canvas.getContext("2d");
+    ctx.drawImage(image, 0, 0);
+    var data = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+    var left = canvas.width, top = canvas.height, right = -1, bottom = -1;
+    for (var y = 0; y < canvas.height; y++) {
+      for (var x = 0; x < canvas.width; x++) {
+        if (data[(y * canvas.width + x) * 4 + 3] > 8) {
+          if (x < left) left = x;
+          if (x > right) right = x;
+          if (y < top) top = y;
+          if (y > bottom) bottom = y;
+        }
+      }
+    }
+    if (right < 0) return null;
+    return { x: left, y: top, w: right - left + 1, h: bottom - top + 1 };
+  }
+
+  function coverFit(ctx, image, width, height) {
+    var scale = Math.max(width / image.naturalWidth, height / image.naturalHeight);
+    var w = image.naturalWidth * scale, h = image.naturalHeight * scale;
+    ctx.drawImage(image, (width - w) / 2, (height - h) / 2, w, h);
+  }
+
+  function setupResult(tool) {
+    var form = tool.querySelector("[data-background-form]");
+    var canvas = tool.querySelector("[data-canvas]");
+    var serverImage = tool.querySelector("[data-result-image]");
+    var frame = tool.querySelector("[data-compare]");
+    var before = tool.querySelector("[data-compare-before]");
+    var compare = tool.querySelector("[data-compare-control]");
+    var range = tool.querySelector("[data-compare-range]");
+    var status = form.querySelector("[data-save-status]");
+    var errors = form.querySelector("[data-form-errors]");
+    var fullWidth = parseInt(tool.dataset.width, 10);
+    var images = { original: null, cutout: null, background: null, box: null };
+    var saving = Promise.resolve();
+    var pending = 0;
+
+    function field(name) { return form.elements.namedItem(name); }
+    function checked(name) {
+      var el = form.querySelector('input[name="' + name + '"]:checked');
+      return el ? el.value : null;
+    }
+    function keepList() {
+      var boxes = form.querySelectorAll('input[name="keep"]');
+      var kept = [];
+      boxes.forEach(function (box) { if (box.checked) kept.push(box.value); });
+      return kept.length === boxes.length ? null : kept.join(",");
+    }
+    function state() {
+      return {
+        background: checked("background") || "none",
+        color: field("bg_color").value,
+        blur: parseFloat(field("blur").value) || 12,
+        crop: field("crop").checked,
+        margin: Math.max(0, parseInt(field("margin").value, 10) || 0),
+        size: checked("size") || "original"
+      };
+    }
+
+    function showOptions() {
+      var mode = checked("background");
+      form.querySelectorAll("[data-show-for]").forEach(function (option) {
+        option.toggleAttribute("data-inactive", option.dataset.showFor !== mode);
+      });
+    }
+
+    function draw() {
+      if (!images.cutout || !images.original) return;
+      var s = state();
+      var fg = images.cutout;
+      var W = fg.naturalWidth, H = fg.naturalHeight;
+      var scale = W / fullWidth;
+      var region = { x: 0, y: 0, w: W, h: H };
+      var framed = s.crop || s.size === "square";
+      if (framed && images.box) {
+        var m = Math.round(s.margin * scale), b = images.box;
+        var x0 = Math.max(0, b.x - m), y0 = Math.max(0, b.y - m);
+        var x1 = Math.min(W, b.x + b.w + m), y1 = Math.min(H, b.y + b.h + m);
+        region = { x: x0, y: y0, w: x1 - x0, h: y1 - y0 };
+      }
+      var cw = region.w, ch = region.h;
+      if (s.size === "square") cw = ch = Math.max(region.w, region.h);
+      var fit = Math.min(cw / region.w, ch / region.h);
+      var pw = Math.round(region.w * fit), ph = Math.round(region.h * fit);
+      var px = Math.floor((cw - pw) / 2), py = Math.floor((ch - ph) / 2);
+      canvas.width = cw;
+      canvas.height = ch;
+      var ctx = canvas.getContext("2d");
+      ctx.clearRect(0, 0, cw, ch);
+      if (s.background === "color") {
+        ctx.fillStyle = s.color;
+        ctx.fillRect(0, 0, cw, ch);
+      } else if (s.background === "image" && images.background) {
+        coverFit(ctx, images.background, cw, ch);
+      } else if (s.background === "blur") {
+        var orig = images.original;
+        ctx.filter = "blur(" + (s.blur * Math.max(W, H) / 1000) + "px)";
+        coverFit(ctx, orig, cw, ch);
+        ctx.drawImage(orig, region.x * orig.naturalWidth / W, region.y * orig.naturalHeight / H,
+          region.w * orig.naturalWidth / W, region.h * orig.naturalHeight / H, px, py, pw, ph);
+        ctx.filter = "none";
+      }
+      ctx.drawImage(fg, region.x, region.y, region.w, region.h, px, py, pw, ph);
+      canvas.dataset.rendered = String(Date.now());
+      // Before/after only lines up while the picture keeps its original frame.
+      compare.hidden = framed;
+      if (framed) setReveal(0);
+    }
+
+    function setReveal(value) {
+      range.value = value;
+      frame.style.setProperty("--reveal", value + "%");
+      range.setAttribute("aria-valuetext", value == 0 ? "Showing the result" : value + "% of the original shown");
+    }
+
+    function loadCutout() {
+      var keep = keepList();
+      var url = tool.dataset.cutoutUrl + (keep !== null ? "?keep=" + encodeURIComponent(keep) : "");
+      return loadImage(url).then(function (image) {
+        images.cutout = image;
+        images.box = alphaBox(image);
+        draw();
+      });
+    }
+
+    function showErrors(body) {
+      errors.innerHTML = "";
+      var list = document.createElement("ul");
+      list.className = "errorlist";
+      Object.keys(body.errors || {}).forEach(function (name) {
+        body.errors[name].forEach(function (text) {
+          var item = document.createElement("li");
+          item.textContent = text;
+          list.appendChild(item);
+        });
+      });
+      if (list.children.length) errors.appendChild(list);
+    }
+
+    function save() {
+      var data = new FormData(form);
+      data.delete("preset");
+      pending += 1;
+      status.textContent = "Saving…";
+      saving = saving.then(function () {
+        return fetch(form.action, {
+          method: "POST",
+          body: data,
+          headers: { Accept: "application/json" },
+          credentials: "same-origin"
+        }).then(function (response) {
+          return response.json().then(function (body) {
+            if (!response.ok) { showErrors(body); status.textContent = ""; return; }
+            errors.innerHTML = "";
+            serverImage.src = body.preview;
+            field("bg_image").value = "";
+            status.textContent = "Saved. Downloads use these settings.";
+          });
+        }).catch(function () {
+          status.textContent = "Could not save; your downloads may not match the preview.";
+        }).then(function () { pending -= 1; });
+      });
+      return saving;
+    }
+
+    form.addEventListener("input", function () { showOptions(); draw(); });
+    form.addEventListener("change", function (event) {
+      showOptions();
+      if (event.target.name === "keep") loadCutout();
+      else if (event.target.name === "bg_image" && event.target.files.length) {
+        loadImage(URL.createObjectURL(event.target.files[0])).then(function (image) {
+          images.background = image;
+          draw();
+        });
+      } else draw();
+      save();
+    });
+    form.addEventListener("submit", function (event) { event.preventDefault(); save(); });
+    form.querySelectorAll(".swatch").forEach(function (swatch) {
+      swatch.addEventListener("click", function (event) {
+        event.preventDefault();
+        field("bg_color").value = swatch.dataset.color;
+        form.querySelector('input[name="background"][value="color"]').checked = true;
+        showOptions();
+        draw();
+        save();
+      });
+    });
+    tool.querySelectorAll("[data-download]").forEach(function (link) {
+      link.addEventListener("click", function (event) {
+        if (!pending) return;
+        event.preventDefault();
+        saving.then(function () { window.location.assign(link.href); });
+      });
+    });
+    range.addEventListener("input", function () { setReveal(range.value); });
+
+    showOptions();
+    var loads = [loadImage(tool.dataset.originalUrl).then(function (image) { images.original = image; })];
+    if (tool.dataset.backgroundUrl) {
+      loads.push(loadImage(tool.dataset.backgroundUrl).then(function (image) { images.background = image; }));
+    }
+    Promise.all(loads).then(loadCutout).then(function () {
+      serverImage.hidden = true;
+      canvas.hidden = false;
+      before.hidden = false;
+      draw();
+    });
+  }
+
+  var tool = document.querySelector("[data-tool]");
+  if (tool) setupResult(tool);
+})();

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core.cache import cache
+from django.core.files.storage import default_storage
+from django.core.management import call_command
+from django.utils import timezone
+
+from tests.tool_helpers import TOOL_URL, create_job, result_url, upload_file
+from tools.models import Job
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    cache.clear()
+
+
+def files_of(job):
+    return default_storage.listdir(f"jobs/{job.code}")[1]
+
+
+def expire(job):
+    Job.objects.filter(pk=job.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+
+
+def test_a_new_job_expires_after_the_retention_time(client, settings):
+    settings.PIXELFORGE_RESULT_RETENTION_MINUTES = 30
+    before = timezone.now()
+    job = create_job(client)
+    assert timedelta(minutes=29) < job.expires_at - before <= timedelta(minutes=30, seconds=5)
+    assert "cutout.png" in files_of(job)
+
+
+def test_delete_now_removes_the_files_and_the_job(client):
+    job = create_job(client)
+    response = client.post(f"{result_url(job)}delete/")
+    assert response.status_code == 302
+    assert response["Location"] == f"{TOOL_URL}?deleted=1"
+    assert not Job.objects.exists()
+    assert not default_storage.exists(f"jobs/{job.code}/original.png")
+    assert client.get(result_url(job)).status_code == 404
+    assert "were deleted" in client.get(response["Location"]).content.decode()
+
+
+def test_delete_needs_post(client):
+    job = create_job(client)
+    assert client.get(f"{result_url(job)}delete/").status_code == 405
+    assert Job.objects.filter(pk=job.pk).exists()
+
+
+def test_an_expired_job_gives_404_everywhere(client):
+    job = create_job(client)
+    expire(job)
+    for suffix in ("", "download/png/", "view/original/", "subjects/0/", "subjects/0/thumb/"):
+        assert client.get(result_url(job) + suffix).status_code == 404
+    assert client.post(f"{result_url(job)}delete/").status_code == 404
+
+
+def test_purge_expired_deletes_old_jobs_and_their_files(client):
+    old = create_job(client)
+    fresh = create_job(client)
+    expire(old)
+    call_command("purge_expired", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert list(Job.objects.all()) == [fresh]
+    assert files_of(old) == [] if default_storage.exists(f"jobs/{old.code}") else True
+    assert not default_storage.exists(f"jobs/{old.code}/cutout.png")
+    assert default_storage.exists(f"jobs/{fresh.code}/cutout.png")
+
+
+def test_uploads_purge_expired_jobs_at_most_once_a_minute(client):
+    first = create_job(client)
+    expire(first)
+    cache.clear()
+    client.post(TOOL_URL, {"image": upload_file()})  # purges
+    assert not Job.objects.filter(pk=first.pk).exists()
+    second = Job.objects.get()
+    expire(second)
+    client.post(TOOL_URL, {"image": upload_file()})  # within the minute: no purge yet
+    assert Job.objects.filter(pk=second.pk).exists()
+
+
+def test_media_url_does_not_serve_job_files(client):
+    job = create_job(client)
+    assert client.get(f"/media/jobs/{job.code}/cutout.png").status_code == 404
+
+
+def test_a_failed_job_is_logged_with_its_code_and_shows_a_friendly_error(client, settings, caplog):
+    settings.PIXELFORGE_DEFAULT_MODEL = "no-such-model"  # an operator's mistake, not the visitor's
+    response = client.post(TOOL_URL, {"image": upload_file()})
+    assert response.status_code == 422
+    job = Job.objects.get(status=Job.Status.FAILED)
+    body = response.content.decode()
+    assert "Something went wrong on our side" in body
+    assert str(job.code) in body
+    assert f"Job {job.code} failed" in caplog.text
+    assert not default_storage.exists(f"jobs/{job.code}/original.png")
+    assert client.get(result_url(job)).status_code == 404

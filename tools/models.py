@@ -1,0 +1,86 @@
+"""A Job is one processed upload: its files live in storage under jobs/<code>/, nowhere else."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+def job_dir(code: uuid.UUID | str) -> str:
+    """The storage folder of a job; derived from its code only, never from a visitor's input."""
+    return f"jobs/{uuid.UUID(str(code))}"
+
+
+def job_file_path(instance: Job, filename: str) -> str:
+    # ``filename`` is one of the fixed names in Job.FILES, never the upload's name.
+    return f"{job_dir(instance.code)}/{filename}"
+
+
+def default_expiry() -> timezone.datetime:
+    return timezone.now() + timedelta(minutes=settings.PIXELFORGE_RESULT_RETENTION_MINUTES)
+
+
+class JobQuerySet(models.QuerySet):
+    def expired(self, now: timezone.datetime | None = None) -> JobQuerySet:
+        return self.filter(expires_at__lte=now or timezone.now())
+
+    def live(self, now: timezone.datetime | None = None) -> JobQuerySet:
+        return self.filter(expires_at__gt=now or timezone.now())
+
+    def done(self) -> JobQuerySet:
+        return self.filter(status=Job.Status.DONE)
+
+
+class Job(models.Model):
+    class Status(models.TextChoices):
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    # Fixed file names inside the job's folder.
+    FILES = {
+        "original": "original.png",  # the decoded upload, RGB
+        "cutout": "cutout.png",  # RGBA, full resolution
+        "alpha": "alpha.png",  # L, full resolution
+        "original_preview": "original-preview.jpg",  # long side <= PREVIEW_SIDE
+        "cutout_preview": "cutout-preview.png",
+        "background": "background.png",  # an uploaded replacement background, decoded
+    }
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    original_name = models.CharField(max_length=255, blank=True)  # display only
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DONE)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    processing_ms = models.PositiveIntegerField(default=0)
+    model = models.CharField(max_length=40, blank=True)
+    subjects = models.JSONField(default=list, blank=True)  # [{"index", "box", "area"}]
+    render_options = models.JSONField(default=dict, blank=True)  # the last chosen background
+    options_version = models.PositiveIntegerField(default=0)  # busts preview caches
+    original = models.FileField(upload_to=job_file_path, blank=True)
+    cutout = models.FileField(upload_to=job_file_path, blank=True)
+    alpha = models.FileField(upload_to=job_file_path, blank=True)
+    original_preview = models.FileField(upload_to=job_file_path, blank=True)
+    cutout_preview = models.FileField(upload_to=job_file_path, blank=True)
+    background = models.FileField(upload_to=job_file_path, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(default=default_expiry, db_index=True)
+
+    objects = JobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.status})"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+    @property
+    def megapixels(self) -> float:
+        return self.width * self.height / 1e6

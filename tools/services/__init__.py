@@ -1,0 +1,1 @@
+"""The tool's work, kept out of views: jobs (create, delete, purge), rendering and files."""

@@ -1,0 +1,172 @@
+"""Turn a job's saved background choice into images: previews for the page, files to download.
+
+A choice is saved on the job as plain JSON (see ``BackgroundChoice``) and turned into the
+pipeline's RenderOptions by ``pipeline.build_render_options``, the one place that checks
+option values for the site, the HTTP API and the command line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+
+from PIL import Image
+
+from tools import pipeline
+from tools.models import Job
+from tools.pipeline.composite import placement
+from tools.pipeline.options import MAX_CANVAS_SIDE
+from tools.services import storage
+from tools.services.jobs import preview_of
+
+DEFAULT_COLOR = "#ffffff"
+BACKGROUND_SIDE = 8000  # an uploaded background never needs to be larger than any output
+
+
+@dataclass(frozen=True)
+class BackgroundChoice:
+    background: str = "none"  # none | color | image | blur
+    bg_color: str = DEFAULT_COLOR  # "#rrggbb"; also the JPEG background when none is chosen
+    blur: float = 12.0
+    crop: bool = False
+    margin: int = 0
+    size: str = "original"  # original | square
+    keep: tuple[int, ...] | None = None  # subject indices; None = all
+
+    @classmethod
+    def from_saved(cls, saved: dict) -> BackgroundChoice:
+        names = {"background", "bg_color", "blur", "crop", "margin", "size", "keep"}
+        values = {key: value for key, value in saved.items() if key in names}
+        if values.get("keep") is not None:
+            values["keep"] = tuple(values["keep"])
+        try:
+            return cls(**values)
+        except TypeError:
+            return cls()
+
+    def to_saved(self) -> dict:
+        saved = asdict(self)
+        saved["keep"] = list(self.keep) if self.keep is not None else None
+        return saved
+
+    @property
+    def rgb(self) -> tuple[int, int, int]:
+        return pipeline.parse_hex_color(self.bg_color)[:3]
+
+
+def choice_of(job: Job) -> BackgroundChoice:
+    return BackgroundChoice.from_saved(job.render_options or {})
+
+
+def save_choice(job: Job, choice: BackgroundChoice, *, bg_image: Image.Image | None) -> None:
+    """Store the visitor's choice (and a new background image) on the job."""
+    if choice.background == "image" and bg_image is None and not job.background:
+        raise ValueError("Choose a background image to upload.")
+    if bg_image is not None:
+        storage.save_image(job, "background", preview_of(bg_image, BACKGROUND_SIDE))
+    job.render_options = choice.to_saved()
+    job.options_version += 1
+    job.save(update_fields=["render_options", "options_version", "background"])
+
+
+def render_options(
+    job: Job,
+    choice: BackgroundChoice,
+    *,
+    kept_alpha: Image.Image,
+    scale: float = 1.0,
+    with_background: bool = True,
+) -> pipeline.RenderOptions:
+    """RenderOptions for ``choice`` on a cut-out whose alpha (with only the kept subjects) is
+    ``kept_alpha``, at ``scale`` of the original size. Subjects are applied by the caller."""
+    mode = choice.background if with_background else "none"
+    margin = round(choice.margin * scale)
+    size = None
+    if choice.size == "square":
+        region = placement(kept_alpha, pipeline.RenderOptions(crop=True, margin=margin)).canvas
+        side = min(max(region), MAX_CANVAS_SIDE)
+        size = (side, side)
+    return pipeline.build_render_options(
+        bg_color=choice.bg_color if mode == "color" else None,
+        bg_image=storage.open_image(job, "background") if mode == "image" else None,
+        blur=choice.blur if mode == "blur" else 0.0,
+        crop=choice.crop,
+        margin=margin,
+        size=size,
+    )
+
+
+def kept_cutout(job: Job, keep: tuple[int, ...] | None, *, preview: bool) -> Image.Image:
+    """The cut-out (full or preview size) with only the ``keep`` subjects when given.
+
+    Subjects are found on the full-resolution alpha, so their numbers match everywhere.
+    """
+    cutout = storage.open_image(job, "cutout_preview" if preview else "cutout").convert("RGBA")
+    if keep is not None:
+        kept = pipeline.keep_subjects(storage.open_image(job, "alpha"), keep)
+        if kept.size != cutout.size:
+            kept = kept.resize(cutout.size, Image.Resampling.BILINEAR)
+        cutout.putalpha(kept)
+    return cutout
+
+
+def _render(job: Job, choice: BackgroundChoice, *, preview: bool, background: bool = True):
+    original = storage.open_image(job, "original_preview" if preview else "original")
+    cutout = kept_cutout(job, choice.keep, preview=preview)
+    scale = cutout.width / job.width
+    options = render_options(
+        job, choice, kept_alpha=cutout.getchannel("A"), scale=scale, with_background=background
+    )
+    return pipeline.render(original.convert("RGB"), cutout, options)
+
+
+def render_preview(job: Job) -> Image.Image:
+    """The saved choice rendered at preview size, for the page without JavaScript."""
+    return _render(job, choice_of(job), preview=True)
+
+
+# Downloads -------------------------------------------------------------------------------
+
+FORMATS = {  # url name -> (pipeline format, extension, suffix)
+    "png": ("png", "png", "no-bg"),
+    "webp": ("webp", "webp", "no-bg"),
+    "jpg": ("jpeg", "jpg", "no-bg"),
+    "mask": ("mask", "png", "mask"),
+}
+
+
+@dataclass(frozen=True)
+class Download:
+    data: bytes
+    content_type: str
+    filename: str
+
+
+def file_stem(job: Job) -> str:
+    """A safe file name stem from the upload's name: photo.jpg -> photo."""
+    stem = job.original_name.rsplit(".", 1)[0] if "." in job.original_name else job.original_name
+    stem = re.sub(r"[^\w\-]+", "-", stem, flags=re.UNICODE).strip("-_.")
+    return stem[:80] or "image"
+
+
+def download(job: Job, fmt: str) -> Download:
+    """The full-resolution file in ``fmt`` (a key of FORMATS) with the saved choice applied."""
+    kind, extension, suffix = FORMATS[fmt]
+    choice = choice_of(job)
+    image = _render(job, choice, preview=False, background=kind != "mask")
+    data = pipeline.encode(image, kind, background=choice.rgb)
+    content_type = "image/png" if kind == "mask" else f"image/{kind}"
+    return Download(data, content_type, f"{file_stem(job)}-{suffix}.{extension}")
+
+
+def subject_download(job: Job, index: int) -> Download:
+    """One subject on its own: cropped, transparent PNG at full resolution."""
+    options = pipeline.RenderOptions(keep_subjects=(index,), crop=True)
+    original = storage.open_image(job, "original").convert("RGB")
+    image = pipeline.render(original, storage.open_image(job, "cutout"), options)
+    data = pipeline.encode(image, "png")
+    return Download(data, "image/png", f"{file_stem(job)}-subject-{index + 1}.png")
+
+
+def background_preview(job: Job) -> Image.Image:
+    return preview_of(storage.open_image(job, "background"))

@@ -1,0 +1,24 @@
+from django.urls import path
+
+from tools import views
+
+app_name = "tools"
+
+urlpatterns = [
+    path("remove-background/", views.remove_background, name="remove_background"),
+    path("remove-background/sample/", views.sample, name="sample"),
+    path("remove-background/r/<uuid:code>/", views.result, name="result"),
+    path("remove-background/r/<uuid:code>/delete/", views.delete, name="delete"),
+    path("remove-background/r/<uuid:code>/view/<slug:kind>/", views.image, name="image"),
+    path("remove-background/r/<uuid:code>/download/<slug:fmt>/", views.download, name="download"),
+    path(
+        "remove-background/r/<uuid:code>/subjects/<int:index>/",
+        views.subject_download,
+        name="subject_download",
+    ),
+    path(
+        "remove-background/r/<uuid:code>/subjects/<int:index>/thumb/",
+        views.subject_thumb,
+        name="subject_thumb",
+    ),
+]

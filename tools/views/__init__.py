@@ -1,0 +1,16 @@
+"""The tool's views, split by area: upload, result page, files."""
+
+from tools.views.files import download, image, subject_download, subject_thumb
+from tools.views.result import delete, result
+from tools.views.upload import remove_background, sample
+
+__all__ = [
+    "delete",
+    "download",
+    "image",
+    "remove_background",
+    "result",
+    "sample",
+    "subject_download",
+    "subject_thumb",
+]

@@ -1,0 +1,99 @@
+"""Files of a job, served only through its code: previews inline, downloads as attachments."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_GET
+
+from tools import pipeline
+from tools.services import rendering, storage
+from tools.services.rendering import Download
+from tools.views.access import get_job_or_404
+
+# Nothing in these responses may run as a page, even if a browser were to sniff it.
+FILE_POLICY = "default-src 'none'; sandbox"
+
+
+def _respond(download: Download, *, attachment: bool, cache: str) -> HttpResponse:
+    response = HttpResponse(download.data, content_type=download.content_type)
+    response["Content-Disposition"] = content_disposition_header(attachment, download.filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = FILE_POLICY
+    response["Cache-Control"] = cache
+    response["Content-Length"] = str(len(download.data))
+    return response
+
+
+def _inline_png(image, name: str) -> HttpResponse:
+    data = pipeline.encode(image, "png")
+    return _respond(
+        Download(data, "image/png", name), attachment=False, cache="private, max-age=600"
+    )
+
+
+def _parse_keep(text: str, job) -> tuple[int, ...] | None:
+    if not text:
+        return None
+    try:
+        keep = tuple(sorted({int(part) for part in text.split(",")}))
+    except ValueError:
+        raise Http404("Bad subject list") from None
+    known = {s["index"] for s in job.subjects}
+    if not set(keep) <= known:
+        raise Http404("No such subject")
+    return keep
+
+
+@require_GET
+def image(request: HttpRequest, code: uuid.UUID, kind: str) -> HttpResponse:
+    """Preview-size images for the page: original, cutout, result, background."""
+    job = get_job_or_404(request, code)
+    if kind == "original":
+        data = storage.read_bytes(job, "original_preview")
+        download = Download(data, "image/jpeg", "original.jpg")
+        return _respond(download, attachment=False, cache="private, max-age=3600")
+    if kind == "cutout":
+        keep = _parse_keep(request.GET.get("keep", ""), job)
+        if keep is None:
+            data = storage.read_bytes(job, "cutout_preview")
+            download = Download(data, "image/png", "cutout.png")
+            return _respond(download, attachment=False, cache="private, max-age=3600")
+        return _inline_png(rendering.kept_cutout(job, keep, preview=True), "cutout.png")
+    if kind == "result":
+        return _inline_png(rendering.render_preview(job), "result.png")
+    if kind == "background" and job.background:
+        return _inline_png(rendering.background_preview(job), "background.png")
+    raise Http404("No such image")
+
+
+@require_GET
+def download(request: HttpRequest, code: uuid.UUID, fmt: str) -> HttpResponse:
+    job = get_job_or_404(request, code)
+    if fmt not in rendering.FORMATS:
+        raise Http404("No such format")
+    return _respond(rendering.download(job, fmt), attachment=True, cache="private, no-store")
+
+
+def _subject_index(job, index: int) -> int:
+    if index not in {s["index"] for s in job.subjects}:
+        raise Http404("No such subject")
+    return index
+
+
+@require_GET
+def subject_download(request: HttpRequest, code: uuid.UUID, index: int) -> HttpResponse:
+    job = get_job_or_404(request, code)
+    found = rendering.subject_download(job, _subject_index(job, index))
+    return _respond(found, attachment=True, cache="private, no-store")
+
+
+@require_GET
+def subject_thumb(request: HttpRequest, code: uuid.UUID, index: int) -> HttpResponse:
+    job = get_job_or_404(request, code)
+    path = storage.subject_thumb_path(job, _subject_index(job, index))
+    data = storage.read_path(path)
+    download = Download(data, "image/png", f"subject-{index + 1}.png")
+    return _respond(download, attachment=False, cache="private, max-age=3600")

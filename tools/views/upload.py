@@ -1,0 +1,78 @@
+"""The tool page: upload an image (or pick a sample), get redirected to the result."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_POST
+
+from tools import pipeline
+from tools.forms import ACCEPT_ATTR, ACCEPTED_TEXT, SampleForm, UploadForm, max_upload_bytes
+from tools.models import Job
+from tools.samples import SAMPLES
+from tools.services.jobs import JobFailed, create_job
+from tools.uploads import cap_uploads, oversize_fields
+
+
+def wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _page(
+    request: HttpRequest, form: UploadForm, *, status: int = 200, error: str = ""
+) -> HttpResponse:
+    errors = [str(e) for errs in form.errors.values() for e in errs] + ([error] if error else [])
+    if wants_json(request) and status != 200:
+        return JsonResponse({"errors": errors}, status=status)
+    context = {
+        "form": form,
+        "errors": errors,
+        "samples": SAMPLES,
+        "accept": ACCEPT_ATTR,
+        "accepted_text": ACCEPTED_TEXT,
+        "max_bytes": max_upload_bytes(),
+        "deleted": request.GET.get("deleted") == "1",
+    }
+    return render(request, "tools/remove_background.html", context, status=status)
+
+
+def _process(request: HttpRequest, form: UploadForm | SampleForm, field: str) -> HttpResponse:
+    try:
+        job = create_job(form.cleaned_data[field], filename=form.filename)
+    except (pipeline.PipelineError, JobFailed) as exc:
+        return _page(request, UploadForm(), status=422, error=str(exc))
+    if wants_json(request):
+        return JsonResponse({"url": job_url(job)}, status=201)
+    return redirect("tools:result", code=job.code)
+
+
+def job_url(job: Job) -> str:
+    return reverse("tools:result", kwargs={"code": job.code})
+
+
+@csrf_exempt
+def remove_background(request: HttpRequest) -> HttpResponse:
+    # The size cap must be in place before CSRF checking reads the body, hence this order.
+    if request.method == "POST":
+        cap_uploads(request, max_upload_bytes())
+    return _remove_background(request)
+
+
+@csrf_protect
+def _remove_background(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return _page(request, UploadForm())
+    form = UploadForm(request.POST, request.FILES, oversize=oversize_fields(request))
+    if not form.is_valid():
+        return _page(request, form, status=422)
+    return _process(request, form, "image")
+
+
+@require_POST
+def sample(request: HttpRequest) -> HttpResponse:
+    form = SampleForm(request.POST)
+    if not form.is_valid():
+        return _page(request, UploadForm(), status=422, error="Choose one of the sample photos.")
+    return _process(request, form, "sample")
