@@ -10,6 +10,7 @@ class ToolsConfig(AppConfig):
         from django.conf import settings
 
         from tools import pipeline
+        from tools.api import checks  # noqa: F401  (registers the API's system checks)
 
         pipeline.configure(
             models_dir=settings.PIXELFORGE_MODELS_DIR,

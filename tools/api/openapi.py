@@ -1,0 +1,266 @@
+"""The OpenAPI 3.1 document, built from the same declarations the API runs on.
+
+Parameters come from ``params.declared_params``, errors from ``errors.ERRORS``, paths from the
+URL configuration and security from the settings, so the document describes this deployment.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.urls import reverse
+
+from tools.api.errors import ERRORS, statuses
+from tools.api.params import Param, declared_params
+from tools.api.service import CONTENT_TYPES
+from tools.ratelimit import parse_rate
+
+API_VERSION = "1.0.0"
+RESULT_HEADERS: list[tuple[str, str, str]] = [  # (name, JSON type, description)
+    ("X-Width", "integer", "Width of the output image in pixels."),
+    ("X-Height", "integer", "Height of the output image in pixels."),
+    ("X-Foreground-Top", "integer", "Top edge of the subject's box in the output, in pixels."),
+    ("X-Foreground-Left", "integer", "Left edge of the subject's box in the output, in pixels."),
+    ("X-Foreground-Width", "integer", "Width of the subject's box in pixels."),
+    ("X-Foreground-Height", "integer", "Height of the subject's box in pixels."),
+    (
+        "X-Processing-Time",
+        "number",
+        "Seconds (not milliseconds) the server spent decoding, removing the background, "
+        "compositing and encoding, e.g. 0.842.",
+    ),
+]
+STATUS_TEXT = {
+    400: "Bad parameter",
+    401: "API key required",
+    403: "API key not valid",
+    405: "Method not allowed",
+    413: "Too large",
+    415: "Not an image we can read, or not multipart/form-data",
+    422: "Cannot be processed",
+    429: "Rate limited",
+    500: "Server fault",
+    503: "Model unavailable",
+}
+
+
+def rate_limit_text() -> str:
+    rate = parse_rate(settings.PIXELFORGE_API_RATE_LIMIT)
+    if rate is None:
+        return "This server sets no rate limit on the API."
+    return f"{rate.limit} requests per {rate.window} seconds per client address."
+
+
+def param_schema(param: Param) -> dict[str, object]:
+    if param.kind == "file":
+        schema: dict[str, object] = {
+            "type": "string",
+            "format": "binary",
+            "contentMediaType": "application/octet-stream",
+        }
+    elif param.kind == "boolean":
+        schema = {"type": "boolean"}
+    elif param.kind == "number":
+        schema = {"type": "number"}
+    else:
+        schema = {"type": "string"}
+    schema["description"] = param.description
+    if param.enum:
+        schema["enum"] = list(param.enum)
+    if param.default is not None:
+        schema["default"] = _typed(param, param.default)
+    if param.example is not None:
+        schema["examples"] = [_typed(param, param.example)]
+    if param.minimum is not None:
+        schema["minimum"] = param.minimum
+    if param.maximum is not None:
+        schema["maximum"] = param.maximum
+    if param.pattern:
+        schema["pattern"] = param.pattern
+    return schema
+
+
+def _typed(param: Param, value: str) -> object:
+    if param.kind == "boolean":
+        return value == "true"
+    if param.kind == "number":
+        return float(value)
+    return value
+
+
+def request_body() -> dict[str, object]:
+    params = declared_params()
+    return {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {param.name: param_schema(param) for param in params},
+                    "required": [param.name for param in params if param.required],
+                    "additionalProperties": False,
+                },
+                "encoding": {
+                    "image_file": {"contentType": "image/*, application/octet-stream"},
+                    "bg_image_file": {"contentType": "image/*, application/octet-stream"},
+                },
+            }
+        },
+    }
+
+
+def _header(kind: str, description: str) -> dict[str, object]:
+    return {"description": description, "schema": {"type": kind}, "required": True}
+
+
+def success_response() -> dict[str, object]:
+    images = {
+        content_type: {"schema": {"type": "string", "contentMediaType": content_type}}
+        for content_type in sorted(set(CONTENT_TYPES.values()))
+    }
+    return {
+        "description": (
+            "The result. The image bytes in the requested format, or, when the request has "
+            "Accept: application/json, a JSON object with the same fields and the image in "
+            "base64. The subject's box is in output pixels, after cropping."
+        ),
+        "headers": {name: _header(kind, text) for name, kind, text in RESULT_HEADERS},
+        "content": {
+            **images,
+            "application/json": {"schema": {"$ref": "#/components/schemas/RemovalResult"}},
+        },
+    }
+
+
+def error_responses() -> dict[str, object]:
+    responses: dict[str, object] = {}
+    for status in statuses():
+        codes = [kind for kind in ERRORS.values() if kind.status == status]
+        listing = "; ".join(f"`{kind.code}`: {kind.when}" for kind in codes)
+        response: dict[str, object] = {
+            "description": f"{STATUS_TEXT[status]}. Error codes: {listing}",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Errors"}}},
+        }
+        if status == 429:
+            response["headers"] = {
+                "Retry-After": _header("integer", "Seconds to wait before trying again.")
+            }
+        elif status == 401:
+            response["headers"] = {"WWW-Authenticate": _header("string", "Bearer challenge.")}
+        elif status == 405:
+            response["headers"] = {"Allow": _header("string", "The allowed method: POST.")}
+        responses[str(status)] = response
+    return responses
+
+
+def schemas() -> dict[str, object]:
+    integer = {"type": "integer", "minimum": 0}
+    return {
+        "Error": {
+            "type": "object",
+            "required": ["code", "title", "detail"],
+            "properties": {
+                "code": {"type": "string", "enum": sorted(ERRORS)},
+                "title": {"type": "string", "description": "A short summary of the code."},
+                "detail": {"type": "string", "description": "What was wrong and what to do."},
+                "source": {
+                    "type": "object",
+                    "properties": {"parameter": {"type": "string"}},
+                    "description": "The form field the error is about, when there is one.",
+                },
+            },
+        },
+        "Errors": {
+            "type": "object",
+            "required": ["errors"],
+            "properties": {
+                "errors": {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": {"$ref": "#/components/schemas/Error"},
+                }
+            },
+        },
+        "RemovalResult": {
+            "type": "object",
+            "required": [
+                "width",
+                "height",
+                "foreground_top",
+                "foreground_left",
+                "foreground_width",
+                "foreground_height",
+                "processing_time",
+                "format",
+                "content_type",
+                "image_base64",
+            ],
+            "properties": {
+                "width": integer,
+                "height": integer,
+                "foreground_top": integer,
+                "foreground_left": integer,
+                "foreground_width": integer,
+                "foreground_height": integer,
+                "processing_time": {"type": "number", "description": "Seconds."},
+                "format": {"type": "string", "enum": sorted(CONTENT_TYPES)},
+                "content_type": {"type": "string", "enum": sorted(set(CONTENT_TYPES.values()))},
+                "image_base64": {"type": "string", "contentEncoding": "base64"},
+            },
+        },
+    }
+
+
+def security() -> tuple[dict[str, object], list[dict[str, list[str]]]]:
+    schemes = {
+        "ApiKeyHeader": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+        "BearerKey": {"type": "http", "scheme": "bearer", "description": "The API key."},
+    }
+    required: list[dict[str, list[str]]] = [{"ApiKeyHeader": []}, {"BearerKey": []}]
+    if not settings.PIXELFORGE_API_KEYS:
+        required.insert(0, {})  # keys are optional on this server
+    return schemes, required
+
+
+def build_document(server_url: str = "") -> dict[str, object]:
+    schemes, required = security()
+    document: dict[str, object] = {
+        "openapi": "3.1.0",
+        "info": {
+            "title": f"{settings.SITE_NAME} API",
+            "version": API_VERSION,
+            "summary": "Remove the background from a photo with one request.",
+            "description": (
+                "Free background removal on a self-hosted server. "
+                f"Rate limit: {rate_limit_text()} "
+                'Errors are JSON: {"errors": [{"code", "title", "detail"}]}.'
+            ),
+        },
+        "paths": {
+            reverse("api:remove_background"): {
+                "post": {
+                    "operationId": "removeBackground",
+                    "summary": "Remove the background from an image",
+                    "security": required,
+                    "requestBody": request_body(),
+                    "responses": {"200": success_response(), **error_responses()},
+                }
+            },
+            reverse("api:openapi"): {
+                "get": {
+                    "operationId": "getOpenApiDocument",
+                    "summary": "This OpenAPI document",
+                    "security": [{}],
+                    "responses": {
+                        "200": {
+                            "description": "The OpenAPI 3.1 document.",
+                            "content": {"application/json": {"schema": {"type": "object"}}},
+                        }
+                    },
+                }
+            },
+        },
+        "components": {"schemas": schemas(), "securitySchemes": schemes},
+    }
+    if server_url:
+        document["servers"] = [{"url": server_url}]
+    return document

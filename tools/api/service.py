@@ -1,0 +1,135 @@
+"""The work behind POST /api/v1/remove-background: decode, remove, render, encode.
+
+Plain functions on typed values; the view only turns their result or ApiError into a response.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from PIL import Image
+
+from tools import pipeline
+from tools.api.errors import ApiError
+from tools.api.params import RemovalRequest
+from tools.pipeline.composite import placement
+
+log = logging.getLogger(__name__)
+
+PREVIEW_PIXELS = 250_000  # size=preview: at most 0.25 megapixels
+ENCODER_FORMATS = {"png": "png", "webp": "webp", "jpg": "jpeg", "mask": "mask"}
+CONTENT_TYPES = {"png": "image/png", "webp": "image/webp", "jpg": "image/jpeg", "mask": "image/png"}
+EXTENSIONS = {"png": "png", "webp": "webp", "jpg": "jpg", "mask": "png"}
+
+
+@dataclass(frozen=True)
+class Removal:
+    data: bytes
+    format: str  # png, webp, jpg or mask
+    width: int
+    height: int
+    foreground: tuple[int, int, int, int]  # (left, top, width, height) in the output image
+    seconds: float  # decoding, removal, compositing and encoding
+
+    @property
+    def content_type(self) -> str:
+        return CONTENT_TYPES[self.format]
+
+    @property
+    def filename(self) -> str:
+        suffix = "-mask" if self.format == "mask" else ""
+        return f"pixelforge{suffix}.{EXTENSIONS[self.format]}"
+
+
+def decode(upload: UploadedFile, parameter: str) -> Image.Image:
+    """Decode an uploaded file within the pixel limits, or raise ApiError (413 or 415)."""
+    upload.seek(0)
+    try:
+        return pipeline.load_image(
+            upload,
+            max_pixels=settings.PIXELFORGE_MAX_PIXELS,
+            max_side=settings.PIXELFORGE_MAX_SIDE,
+        )
+    except pipeline.ImageTooLarge as exc:
+        raise ApiError("image_too_large", str(exc), parameter=parameter) from exc
+    except pipeline.UnreadableImage as exc:
+        raise ApiError("unreadable_image", str(exc), parameter=parameter) from exc
+
+
+def to_preview(image: Image.Image, pixels: int = PREVIEW_PIXELS) -> Image.Image:
+    """``image`` scaled down to at most ``pixels`` pixels (unchanged when it is smaller)."""
+    width, height = image.size
+    if width * height <= pixels:
+        return image
+    scale = math.sqrt(pixels / (width * height))
+    size = (max(1, math.floor(width * scale)), max(1, math.floor(height * scale)))
+    return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+
+
+def cut_out(image: Image.Image, *, model: str, matting: bool) -> pipeline.Cutout:
+    try:
+        return pipeline.remove_background(image, model=model, matting=matting)
+    except pipeline.ModelUnavailable as exc:
+        log.error("API: model %s unavailable: %s", model, exc)
+        raise ApiError(
+            "model_unavailable",
+            f"The {model} model is not available on this server right now. Try again later "
+            "or choose another model.",
+            parameter="model",
+        ) from exc
+    except pipeline.PipelineError as exc:
+        raise ApiError("cannot_process", str(exc)) from exc
+
+
+def render_options(
+    parsed: RemovalRequest, background: Image.Image | None, margin: int
+) -> pipeline.RenderOptions:
+    if parsed.format == "mask":  # the alpha alone: backgrounds do not apply
+        return pipeline.build_render_options(crop=parsed.crop, margin=margin)
+    try:
+        return pipeline.build_render_options(
+            bg_color=parsed.bg_color,
+            bg_image=background,
+            blur=parsed.blur,
+            crop=parsed.crop,
+            margin=margin,
+        )
+    except ValueError as exc:  # checked before decoding; kept for safety
+        raise ApiError("invalid_parameter", str(exc)) from exc
+
+
+def remove(parsed: RemovalRequest) -> Removal:
+    """Run the whole pipeline for one API request."""
+    started = time.perf_counter()
+    image = decode(parsed.image, "image_file")
+    background = decode(parsed.bg_image, "bg_image_file") if parsed.bg_image else None
+    if parsed.size == "preview":
+        image = to_preview(image)
+    result = cut_out(image, model=parsed.model, matting=parsed.matting)
+    subject = pipeline.subject_bbox(result.alpha)
+    if subject is None:
+        raise ApiError(
+            "no_foreground",
+            "No subject was found in this image, so there is nothing to keep. Try a photo with "
+            "a clear subject, or the other model.",
+        )
+    options = render_options(parsed, background, parsed.crop_margin.pixels(subject))
+    output = pipeline.render(result.original, result.cutout, options)
+    if output.mode == "RGBA" and output.getchannel("A").getextrema()[0] == 255:
+        output = output.convert("RGB")  # a background was chosen: smaller files, same pixels
+    data = pipeline.encode(output, ENCODER_FORMATS[parsed.format])
+    box = placement(result.alpha, options).box
+    foreground = (subject[0] - box[0], subject[1] - box[1], subject[2], subject[3])
+    return Removal(
+        data=data,
+        format=parsed.format,
+        width=output.width,
+        height=output.height,
+        foreground=foreground,
+        seconds=time.perf_counter() - started,
+    )

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from tools.api import views
+
+app_name = "api"
+
+urlpatterns = [
+    path("", views.docs, name="docs"),
+    path("openapi.json", views.openapi, name="openapi"),
+    path("v1/remove-background", views.remove_background, name="remove_background"),
+]

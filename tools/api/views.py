@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+import base64
+import logging
+import uuid
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_safe
+
+from tools.api import openapi as openapi_doc
+from tools.api import service
+from tools.api.access import check_api_key, enforce_rate_limit, keys_required
+from tools.api.errors import ERRORS, ApiError, error_response
+from tools.api.params import declared_params, parse_removal
+
+log = logging.getLogger(__name__)
+
+
+@csrf_exempt
+def remove_background(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return error_response(
+            ApiError(
+                "method_not_allowed",
+                f"{request.method} is not allowed here; POST a multipart/form-data body.",
+                headers={"Allow": "POST"},
+            )
+        )
+    try:
+        enforce_rate_limit(request)
+        check_api_key(request)
+        removal = service.remove(parse_removal(request))
+    except ApiError as exc:
+        return error_response(exc)
+    except Exception:
+        reference = uuid.uuid4().hex[:12]
+        log.exception("API request failed (reference %s)", reference)
+        return error_response(
+            ApiError(
+                "server_error",
+                f"Something went wrong on our side. Please try again. (Reference: {reference})",
+            )
+        )
+    return removal_response(request, removal)
+
+
+def result_headers(removal: service.Removal) -> dict[str, str]:
+    left, top, width, height = removal.foreground
+    return {
+        "X-Width": str(removal.width),
+        "X-Height": str(removal.height),
+        "X-Foreground-Top": str(top),
+        "X-Foreground-Left": str(left),
+        "X-Foreground-Width": str(width),
+        "X-Foreground-Height": str(height),
+        "X-Processing-Time": f"{removal.seconds:.3f}",
+    }
+
+
+def wants_json(request: HttpRequest, content_type: str) -> bool:
+    return request.get_preferred_type([content_type, "application/json"]) == "application/json"
+
+
+def removal_response(request: HttpRequest, removal: service.Removal) -> HttpResponse:
+    left, top, width, height = removal.foreground
+    if wants_json(request, removal.content_type):
+        response: HttpResponse = JsonResponse(
+            {
+                "width": removal.width,
+                "height": removal.height,
+                "foreground_top": top,
+                "foreground_left": left,
+                "foreground_width": width,
+                "foreground_height": height,
+                "processing_time": round(removal.seconds, 3),
+                "format": removal.format,
+                "content_type": removal.content_type,
+                "image_base64": base64.b64encode(removal.data).decode("ascii"),
+            }
+        )
+    else:
+        response = HttpResponse(removal.data, content_type=removal.content_type)
+        response["Content-Disposition"] = f'inline; filename="{removal.filename}"'
+    for name, value in result_headers(removal).items():
+        response[name] = value
+    response["Cache-Control"] = "no-store"
+    response["Vary"] = "Accept"
+    return response
+
+
+@require_safe
+def openapi(request: HttpRequest) -> JsonResponse:
+    document = openapi_doc.build_document(server_url=request.build_absolute_uri("/").rstrip("/"))
+    response = JsonResponse(document, json_dumps_params={"indent": 2})
+    response["Access-Control-Allow-Origin"] = "*"  # lets online viewers load the document
+    return response
+
+
+@require_safe
+def docs(request: HttpRequest) -> HttpResponse:
+    endpoint = request.build_absolute_uri(reverse("api:remove_background"))
+    return render(
+        request,
+        "api/docs.html",
+        {
+            "endpoint": endpoint,
+            "openapi_url": request.build_absolute_uri(reverse("api:openapi")),
+            "params": declared_params(),
+            "errors": sorted(ERRORS.values(), key=lambda kind: (kind.status, kind.code)),
+            "headers": openapi_doc.RESULT_HEADERS,
+            "keys_required": keys_required(),
+            "rate_limit": openapi_doc.rate_limit_text(),
+        },
+    )
