@@ -1,0 +1,110 @@
+"""python manage.py removebg INPUT... : cut out the subject of each photo from the command line.
+
+Each model is loaded once for all inputs. A bad input is reported by name and the rest still
+run; the command fails (non-zero exit) at the end if any input failed.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from tools import pipeline
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write to a temp file next to ``path``, then move it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+class Command(BaseCommand):
+    help = "Remove the background of one or more photos and write PNG files."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help="image files")
+        target = parser.add_mutually_exclusive_group()
+        target.add_argument(
+            "-o", "--output", type=Path, help="output file (only with a single input)"
+        )
+        target.add_argument(
+            "--out-dir", type=Path, help="folder for <input stem>.png (default: current folder)"
+        )
+        parser.add_argument(
+            "--model", choices=sorted(pipeline.MODELS), default=pipeline.DEFAULT_MODEL
+        )
+        parser.add_argument(
+            "--no-matting", action="store_true", help="skip alpha matting (faster, rougher edges)"
+        )
+        parser.add_argument(
+            "--mask", action="store_true", help="write the alpha as a single-channel PNG"
+        )
+        parser.add_argument("--bg-color", metavar="HEX", help="solid background, e.g. #ffffff")
+        parser.add_argument("--bg-image", type=Path, metavar="PATH", help="background image")
+        parser.add_argument(
+            "--blur", type=float, default=0.0, metavar="RADIUS", help="blurred original behind"
+        )
+        parser.add_argument("--crop", action="store_true", help="crop to the subject")
+        parser.add_argument(
+            "--margin", type=int, default=0, metavar="N", help="px around the subject when cropping"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        inputs: list[Path] = options["inputs"]
+        if options["output"] is not None and len(inputs) > 1:
+            raise CommandError("-o/--output takes a single input; use --out-dir for several.")
+        try:
+            render_options = pipeline.build_render_options(
+                bg_color=options["bg_color"],
+                bg_image_path=options["bg_image"],
+                blur=options["blur"],
+                crop=options["crop"],
+                margin=options["margin"],
+            )
+        except (ValueError, pipeline.PipelineError) as exc:
+            raise CommandError(str(exc)) from exc
+        out_dir: Path = options["out_dir"] or Path.cwd()
+        failed: list[str] = []
+        for number, source in enumerate(inputs, 1):
+            started = time.perf_counter()
+            target = options["output"] or out_dir / f"{source.stem}.png"
+            prefix = f"[{number}/{len(inputs)}] {source.name}"
+            try:
+                data = self.process(source, render_options, options)
+                write_atomically(target, data)
+            except pipeline.ModelUnavailable as exc:
+                raise CommandError(str(exc)) from exc
+            except (pipeline.PipelineError, OSError) as exc:
+                failed.append(source.name)
+                self.stderr.write(f"{prefix} failed: {exc}")
+                continue
+            self.stderr.write(f"{prefix} -> {target} {time.perf_counter() - started:.1f} s")
+        done = len(inputs) - len(failed)
+        if failed:
+            raise CommandError(f"{len(failed)} of {len(inputs)} failed: {', '.join(failed)}")
+        self.stdout.write(self.style.SUCCESS(f"{done} image(s) done"))
+
+    def process(
+        self, source: Path, render_options: pipeline.RenderOptions, options: dict[str, Any]
+    ) -> bytes:
+        image = pipeline.load_image(source)
+        result = pipeline.remove_background(
+            image, model=options["model"], matting=not options["no_matting"]
+        )
+        if options["mask"]:
+            mask_options = pipeline.RenderOptions(
+                crop=render_options.crop, margin=render_options.margin
+            )
+            return pipeline.encode(pipeline.render(image, result.cutout, mask_options), "mask")
+        return pipeline.encode(pipeline.render(image, result.cutout, render_options), "png")

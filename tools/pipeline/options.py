@@ -1,0 +1,151 @@
+"""Render options and the one place that turns user input into them.
+
+The web form, the HTTP API and the ``removebg`` command all call :func:`build_render_options`,
+so every check (colour syntax, one background at most, sane numbers) is written once.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image
+
+from .decode import load_image
+
+MAX_BLUR = 100.0
+MAX_MARGIN = 2000
+MAX_CANVAS_SIDE = 8000
+_HEX = re.compile(r"#?([0-9a-fA-F]{3}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})")
+_SIZE = re.compile(r"\s*(\d+)\s*[xX\u00d7]\s*(\d+)\s*")
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    bg_color: tuple[int, int, int, int] | None = None  # RGBA; None = transparent
+    bg_image: Image.Image | None = None  # cover-fit, no distortion
+    blur: float = 0.0  # >0: blurred original as background (radius per 1000 px of long side)
+    crop: bool = False
+    margin: int = 0  # px around the subject when cropping
+    keep_subjects: tuple[int, ...] | None = None  # indices from find_subjects; None = all
+    size: tuple[int, int] | None = None  # output canvas (w, h), subject fitted; None = as is
+
+    @property
+    def has_background(self) -> bool:
+        return self.bg_color is not None or self.bg_image is not None or self.blur > 0
+
+
+def parse_hex_color(text: str) -> tuple[int, int, int, int]:
+    """Parse "#rgb", "#rrggbb" or "#rrggbbaa" (the "#" is optional) into RGBA."""
+    match = _HEX.fullmatch(text.strip())
+    if not match:
+        raise ValueError(f"{text!r} is not a colour; use a hex code such as #ffffff or #0a84ff.")
+    digits = match.group(1)
+    if len(digits) == 3:
+        digits = "".join(ch * 2 for ch in digits)
+    if len(digits) == 6:
+        digits += "ff"
+    r, g, b, a = (int(digits[i : i + 2], 16) for i in range(0, 8, 2))
+    return (r, g, b, a)
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """Parse "1080x1080" into (1080, 1080)."""
+    match = _SIZE.fullmatch(text)
+    if not match:
+        raise ValueError(f"{text!r} is not a size; use WIDTHxHEIGHT such as 1080x1080.")
+    return _check_size((int(match.group(1)), int(match.group(2))))
+
+
+def _check_size(size: tuple[int, int]) -> tuple[int, int]:
+    width, height = size
+    if not (0 < width <= MAX_CANVAS_SIDE and 0 < height <= MAX_CANVAS_SIDE):
+        raise ValueError(f"The output size must be between 1 and {MAX_CANVAS_SIDE} px per side.")
+    return (width, height)
+
+
+def build_render_options(
+    *,
+    bg_color: str | None = None,
+    bg_image: Image.Image | None = None,
+    bg_image_path: Path | None = None,
+    blur: float | None = None,
+    crop: bool = False,
+    margin: int | None = None,
+    keep_subjects: tuple[int, ...] | list[int] | None = None,
+    size: str | tuple[int, int] | None = None,
+) -> RenderOptions:
+    """Validate raw option values and return RenderOptions.
+
+    Raises ValueError (or UnreadableImage / ImageTooLarge for a background image file) with a
+    message a person can act on.
+    """
+    if bg_image_path is not None:
+        if bg_image is not None:
+            raise ValueError("Give a background image or a path to one, not both.")
+        bg_image = load_image(Path(bg_image_path))
+    blur = float(blur or 0.0)
+    if not 0.0 <= blur <= MAX_BLUR:
+        raise ValueError(f"Blur must be between 0 and {MAX_BLUR:g}.")
+    chosen = [bg_color is not None and bg_color != "", bg_image is not None, blur > 0]
+    if sum(chosen) > 1:
+        raise ValueError("Choose one background: a colour, an image or a blur.")
+    margin = int(margin or 0)
+    if not 0 <= margin <= MAX_MARGIN:
+        raise ValueError(f"The margin must be between 0 and {MAX_MARGIN} px.")
+    if keep_subjects is not None:
+        keep_subjects = tuple(int(i) for i in keep_subjects)
+        if any(i < 0 for i in keep_subjects):
+            raise ValueError("Subject numbers start at 0.")
+    if isinstance(size, str):
+        size = parse_size(size) if size.strip() else None
+    elif size is not None:
+        size = _check_size((int(size[0]), int(size[1])))
+    return RenderOptions(
+        bg_color=parse_hex_color(bg_color) if bg_color else None,
+        bg_image=bg_image,
+        blur=blur,
+        crop=crop,
+        margin=margin,
+        keep_subjects=keep_subjects,
+        size=size,
+    )
+
+
+MAX_MARGIN_PERCENT = 100.0
+_MARGIN = re.compile(r"\s*(?:(\d+)\s*(?:px)?|(\d+(?:\.\d+)?)\s*%)\s*", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Margin:
+    """A crop margin in pixels, or in percent of the subject's longer side."""
+
+    value: float = 0
+    percent: bool = False
+
+    def pixels(self, subject: tuple[int, int, int, int] | None) -> int:
+        """The margin in px for a subject box (left, top, width, height), at most MAX_MARGIN."""
+        if not self.percent:
+            return int(self.value)
+        if subject is None:
+            return 0
+        return min(MAX_MARGIN, round(self.value / 100.0 * max(subject[2], subject[3])))
+
+
+def parse_margin(text: str | int | None) -> Margin:
+    """Parse a crop margin: "20" or "20px" (pixels), "10%" (of the subject's longer side)."""
+    if text is None or (isinstance(text, str) and not text.strip()):
+        return Margin()
+    match = _MARGIN.fullmatch(str(text))
+    if not match:
+        raise ValueError(f"{text!r} is not a margin; use pixels such as 20 or 20px, or 10%.")
+    if match.group(1) is not None:
+        pixels = int(match.group(1))
+        if pixels > MAX_MARGIN:
+            raise ValueError(f"The margin must be between 0 and {MAX_MARGIN} px.")
+        return Margin(value=pixels)
+    percent = float(match.group(2))
+    if percent > MAX_MARGIN_PERCENT:
+        raise ValueError(f"A margin in percent must be between 0 and {MAX_MARGIN_PERCENT:g}%.")
+    return Margin(value=percent, percent=True)

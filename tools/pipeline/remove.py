@@ -1,0 +1,76 @@
+"""remove_background: segmentation, matting and foreground colours, end to end."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+from .guided import guided_upsample, upsample_delta
+from .matte import DEFAULT_PARAMS, MatteParams, estimate_foreground, matte, sharpen
+from .segment import predict_saliency
+
+# Matting runs at most at this long side; larger images get their alpha by guided upsampling.
+WORK_SIDE = 1024
+GUIDE_RADIUS = 2  # in working pixels
+GUIDE_EPS = 1e-4
+
+
+@dataclass
+class Cutout:
+    original: Image.Image  # RGB, the input
+    alpha: Image.Image  # "L", same size, the final alpha
+    cutout: Image.Image  # "RGBA", estimated foreground colours + alpha (no halo)
+
+
+def working_image(image: Image.Image, side: int = WORK_SIDE) -> Image.Image:
+    """``image`` scaled down so its long side is at most ``side`` (the same object if it fits)."""
+    width, height = image.size
+    scale = side / max(width, height)
+    if scale >= 1.0:
+        return image
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+
+
+def to_float(image: Image.Image) -> np.ndarray:
+    return np.asarray(image, dtype=np.float32) * np.float32(1 / 255)
+
+
+def to_uint8(values: np.ndarray) -> np.ndarray:
+    return np.clip(values * 255.0 + 0.5, 0, 255).astype(np.uint8)
+
+
+def remove_background(
+    image: Image.Image,
+    *,
+    model: str = "u2net",
+    matting: bool = True,
+    params: MatteParams = DEFAULT_PARAMS,
+) -> Cutout:
+    """Cut the salient subject out of an RGB image.
+
+    Without ``matting`` the alpha is the model's saliency map scaled up (with more contrast);
+    foreground colours are estimated either way, so edges carry no halo of the old background.
+    """
+    if image.mode != "RGB":
+        image = image.convert("RGB")
+    work = working_image(image)
+    pixels = to_float(work)
+    saliency = predict_saliency(work, model=model, size=work.size, flip=params.flip)
+    alpha = matte(pixels, saliency, params) if matting else sharpen(saliency, params)
+    foreground = estimate_foreground(pixels, alpha)
+    if work is image:
+        alpha_full = to_uint8(alpha)
+        rgb = to_uint8(foreground)
+    else:
+        alpha_full = to_uint8(
+            guided_upsample(pixels, alpha, image, radius=GUIDE_RADIUS, eps=GUIDE_EPS)
+        )
+        rgb = upsample_delta(foreground, pixels, image)
+    rgb[alpha_full == 0] = 0
+    alpha_image = Image.fromarray(alpha_full, "L")
+    cutout = Image.fromarray(rgb, "RGB")
+    cutout.putalpha(alpha_image)
+    return Cutout(original=image, alpha=alpha_image, cutout=cutout)

@@ -1,0 +1,77 @@
+"""Separate subjects in an alpha matte: connected regions, their boxes, and keeping a few."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+from scipy import ndimage
+
+SUBJECT_THRESHOLD = 127  # alpha above this belongs to a subject's body
+EIGHT_CONNECTED = np.ones((3, 3), dtype=bool)
+
+
+@dataclass(frozen=True)
+class Subject:
+    index: int
+    box: tuple[int, int, int, int]  # (left, top, width, height)
+    area: int  # pixels with alpha above SUBJECT_THRESHOLD
+
+
+def _components(
+    alpha: Image.Image, min_area_fraction: float
+) -> tuple[np.ndarray, list[tuple[int, Subject]]]:
+    """Label map and (label, Subject) pairs, largest first."""
+    values = np.asarray(alpha.convert("L"))
+    labels, count = ndimage.label(values > SUBJECT_THRESHOLD, structure=EIGHT_CONNECTED)
+    if count == 0:
+        return labels, []
+    areas = np.bincount(labels.ravel(), minlength=count + 1)
+    min_area = max(1, int(min_area_fraction * values.size))
+    slices = ndimage.find_objects(labels)
+    found = []
+    for label in range(1, count + 1):
+        if areas[label] < min_area:
+            continue
+        rows, cols = slices[label - 1]
+        box = (cols.start, rows.start, cols.stop - cols.start, rows.stop - rows.start)
+        found.append((label, box, int(areas[label])))
+    found.sort(key=lambda item: (-item[2], item[1][1], item[1][0]))
+    subjects = [
+        (label, Subject(index=i, box=box, area=area)) for i, (label, box, area) in enumerate(found)
+    ]
+    return labels, subjects
+
+
+def find_subjects(alpha: Image.Image, *, min_area_fraction: float = 0.005) -> list[Subject]:
+    """Connected regions of the alpha covering at least ``min_area_fraction`` of the image,
+    largest first; ``Subject.index`` is the position in this list."""
+    return [subject for _, subject in _components(alpha, min_area_fraction)[1]]
+
+
+def keep_subjects(
+    alpha: Image.Image, indices: tuple[int, ...], *, min_area_fraction: float = 0.005
+) -> Image.Image:
+    """The alpha with everything outside the chosen subjects made transparent.
+
+    A subject keeps its soft fringe: pixels within a few px of its body that belong to no
+    other region stay as they were.
+    """
+    labels, subjects = _components(alpha, min_area_fraction)
+    chosen = [label for label, subject in subjects if subject.index in set(indices)]
+    kept = np.isin(labels, chosen)
+    fringe = ndimage.binary_dilation(kept, structure=EIGHT_CONNECTED, iterations=3)
+    keep = kept | (fringe & (labels == 0))
+    values = np.asarray(alpha.convert("L")).copy()
+    values[~keep] = 0
+    return Image.fromarray(values, "L")
+
+
+def subject_bbox(alpha: Image.Image, *, threshold: int = 8) -> tuple[int, int, int, int] | None:
+    """(left, top, width, height) of the pixels with alpha above ``threshold``, or None."""
+    box = alpha.convert("L").point(lambda v: 255 if v > threshold else 0).getbbox()
+    if box is None:
+        return None
+    left, top, right, bottom = box
+    return (left, top, right - left, bottom - top)
