@@ -1,0 +1,114 @@
+"""PixelForge's pipeline, driven over stdin/stdout like ``_rembg_worker.py`` (same protocol).
+
+Started by ``benchmarks/speed.py`` in a fresh process per measurement, so its peak RSS belongs to
+that measurement alone. At start-up it does what a server does at boot (``warmup()``) and reports
+ready; model sessions are created by the harness's first (warm-up) request.
+
+    {"op": "bytes", "image": PATH, "model": "u2net", "matting": true}
+        time file bytes -> load_image -> remove_background -> render -> encode("png") bytes.
+    {"op": "infer", "model": "u2net", "runs": N}
+        bare onnxruntime inference on one preprocessed 320x320 input: the floor under any pipeline.
+    {"op": "rss"}   peak resident memory of this process so far.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tools import pipeline
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def full_pipeline(image: str, model: str, matting: bool) -> dict[str, Any]:
+    data = Path(image).read_bytes()
+    started = time.perf_counter()
+    original = pipeline.load_image(data)
+    cutout = pipeline.remove_background(original, model=model, matting=matting)
+    final = pipeline.render(cutout.original, cutout.cutout, pipeline.RenderOptions())
+    png = pipeline.encode(final, "png")
+    seconds = time.perf_counter() - started
+    return {"seconds": seconds, "out_bytes": len(png), "size": list(original.size)}
+
+
+def bare_inference(model: str, runs: int) -> dict[str, Any]:
+    import numpy as np
+
+    spec = pipeline.get_spec(model)
+    session = pipeline.get_session(model)
+    size = spec.input_size
+    feed = {session.get_inputs()[0].name: np.zeros((1, 3, size, size), dtype=np.float32)}
+    session.run(None, feed)  # first run allocates; not timed
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        session.run(None, feed)
+        times.append(time.perf_counter() - started)
+    return {"seconds": statistics.median(times), "times": times}
+
+
+def handle(request: dict[str, Any]) -> dict[str, Any]:
+    op = request.get("op")
+    if op == "bytes":
+        return full_pipeline(
+            request["image"], request.get("model", "u2net"), bool(request.get("matting", True))
+        )
+    if op == "infer":
+        return bare_inference(request.get("model", "u2net"), int(request.get("runs", 10)))
+    if op == "rss":
+        return {"peak_rss_mb": _peak_rss_mb()}
+    raise ValueError(f"unknown op {op!r}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--models-dir", type=Path, default=None)
+    parser.add_argument("--threads", type=int, default=None)
+    args = parser.parse_args(argv)
+
+    protocol = os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1)
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+
+    def reply(payload: dict[str, Any]) -> None:
+        protocol.write(json.dumps(payload) + "\n")
+        protocol.flush()
+
+    started = time.perf_counter()
+    try:
+        pipeline.configure(models_dir=args.models_dir, threads=args.threads)
+        pipeline.warmup()
+    except Exception as exc:  # reported to the harness
+        reply({"ok": False, "error": f"{type(exc).__name__}: {exc}"})
+        raise SystemExit(1) from exc
+    reply(
+        {
+            "ok": True,
+            "ready": True,
+            "tool": "pixelforge",
+            "load_seconds": time.perf_counter() - started,
+        }
+    )
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        try:
+            payload = {"ok": True, **handle(json.loads(line))}
+        except Exception as exc:  # one bad image must not end the run
+            payload = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+        reply(payload)
+
+
+if __name__ == "__main__":
+    main()

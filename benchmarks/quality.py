@@ -1,0 +1,361 @@
+"""Quality benchmark: PixelForge against rembg 2.0.86 on images with ground-truth alpha.
+
+    .venv/bin/python -m benchmarks.quality ../shared/data/eval [--out benchmarks/out/quality]
+        [--methods pf pf-nomatting pf-u2netp rembg rembg-matting] [--sources NAME ...]
+        [--reuse-rembg]
+
+DATA_DIR holds ``<source>/images/<id>.(png|jpg)`` and ``<source>/alpha/<id>.png``. PixelForge runs
+in this process (``tools.pipeline``); rembg runs in its own virtualenv through a subprocess worker
+(``benchmarks/setup_rembg.sh`` creates it) with the same u2net weights. Every predicted alpha is
+written under ``OUT/<method>/<source>/<id>.png``; the tables go to stdout and ``OUT/results.md``,
+per-image scores to ``OUT/per_image.csv``.
+
+``--reuse-rembg`` reuses rembg alphas cached by an earlier run (same rembg version and model), so
+tuning the pipeline costs only PixelForge's own time. Published numbers come from a run without it.
+
+Importable: ``evaluate(pairs, predict)`` scores any ``Path -> alpha array`` function, e.g. a
+pipeline variant with other parameters.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+if __package__ in (None, ""):  # run as a script: make `benchmarks` and `tools` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.metrics import HIGHER_IS_BETTER, METRIC_NAMES, Scores, score
+from benchmarks.workers import MODELS_DIR, ROOT, Worker, start_rembg
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
+DEFAULT_OUT = ROOT / "benchmarks" / "out" / "quality"
+# The issue's target: PixelForge's default beats both rembg modes on these, overall and per source.
+TARGET_METRICS = ("mae", "sad", "edge_mae")
+
+Predict = Callable[[Path], np.ndarray]
+
+
+@dataclass(frozen=True)
+class Pair:
+    source: str
+    id: str
+    image: Path
+    alpha: Path
+
+
+@dataclass(frozen=True)
+class Method:
+    key: str
+    label: str
+    tool: str  # "pixelforge" | "rembg"
+    model: str
+    matting: bool
+
+
+METHODS: dict[str, Method] = {
+    m.key: m
+    for m in (
+        Method("pf", "PixelForge default (u2net, matting)", "pixelforge", "u2net", True),
+        Method("pf-nomatting", "PixelForge --no-matting (u2net)", "pixelforge", "u2net", False),
+        Method("pf-u2netp", "PixelForge u2netp (matting)", "pixelforge", "u2netp", True),
+        Method("rembg", "rembg 2.0.86 u2net", "rembg", "u2net", False),
+        Method("rembg-matting", "rembg 2.0.86 u2net alpha_matting", "rembg", "u2net", True),
+    )
+}
+DEFAULT_METHODS = tuple(METHODS)
+
+
+@dataclass
+class ImageResult:
+    method: str
+    pair: Pair
+    scores: Scores
+    seconds: float | None  # None when reused from the cache
+
+
+@dataclass
+class Report:
+    methods: list[Method]
+    results: list[ImageResult] = field(default_factory=list)
+
+    def sources(self) -> list[str]:
+        return sorted({r.pair.source for r in self.results})
+
+    def mean(self, method: str, source: str | None, metric: str) -> float:
+        values = [
+            getattr(r.scores, metric) if metric != "seconds" else r.seconds
+            for r in self.results
+            if r.method == method and (source is None or r.pair.source == source)
+        ]
+        values = [v for v in values if v is not None and not math.isnan(v)]
+        return float(np.mean(values)) if values else float("nan")
+
+    def count(self, source: str | None) -> int:
+        return len({r.pair for r in self.results if source is None or r.pair.source == source})
+
+
+def find_pairs(data_dir: Path, sources: Iterable[str] | None = None) -> list[Pair]:
+    """Every (image, alpha) pair under DATA_DIR/<source>/{images,alpha}, sorted."""
+    wanted = set(sources) if sources else None
+    pairs = []
+    for source_dir in sorted(p for p in data_dir.iterdir() if (p / "images").is_dir()):
+        if wanted is not None and source_dir.name not in wanted:
+            continue
+        for image in sorted((source_dir / "images").iterdir()):
+            alpha = source_dir / "alpha" / f"{image.stem}.png"
+            if image.suffix.lower() in IMAGE_SUFFIXES and alpha.exists():
+                pairs.append(Pair(source_dir.name, image.stem, image, alpha))
+    if not pairs:
+        raise SystemExit(f"no <source>/images + <source>/alpha pairs found under {data_dir}")
+    return pairs
+
+
+def load_alpha(path: Path) -> np.ndarray:
+    with Image.open(path) as img:
+        return np.asarray(img.convert("L"))
+
+
+def pixelforge_predictor(model: str = "u2net", matting: bool = True) -> Predict:
+    """PixelForge's public pipeline as a ``Path -> uint8 alpha`` function."""
+    from tools.pipeline import configure, load_image, remove_background
+
+    configure(models_dir=MODELS_DIR)
+
+    def predict(image: Path) -> np.ndarray:
+        cutout = remove_background(load_image(image), model=model, matting=matting)
+        return np.asarray(cutout.alpha.convert("L"))
+
+    return predict
+
+
+def _save_alpha(alpha: np.ndarray, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.png")
+    Image.fromarray(alpha, mode="L").save(tmp)
+    tmp.replace(path)
+
+
+def evaluate(
+    pairs: Sequence[Pair],
+    predict: Predict,
+    *,
+    method: str = "custom",
+    save_dir: Path | None = None,
+    progress: bool = True,
+) -> list[ImageResult]:
+    """Score ``predict`` on every pair; optionally save each alpha under save_dir/<source>/."""
+    results = []
+    for i, pair in enumerate(pairs, 1):
+        started = time.perf_counter()
+        alpha = predict(pair.image)
+        seconds = time.perf_counter() - started
+        gt = load_alpha(pair.alpha)
+        if alpha.shape != gt.shape:
+            raise ValueError(f"{method} {pair.image}: alpha {alpha.shape} != GT {gt.shape}")
+        if save_dir is not None:
+            _save_alpha(alpha, save_dir / pair.source / f"{pair.id}.png")
+        results.append(ImageResult(method, pair, score(alpha, gt), seconds))
+        if progress:
+            print(f"  [{method}] {i}/{len(pairs)} {pair.source}/{pair.id} {seconds:.2f}s",
+                  file=sys.stderr)  # fmt: skip
+    return results
+
+
+def _rembg_cache_key(model: str, matting: bool, worker: Worker | None) -> dict[str, object]:
+    version = worker.info.get("version") if worker else None
+    return {"model": model, "matting": matting, "rembg": version, "fg": 240, "bg": 10, "erode": 10}
+
+
+def evaluate_rembg(
+    pairs: Sequence[Pair],
+    method: Method,
+    out_dir: Path,
+    *,
+    reuse: bool = False,
+    progress: bool = True,
+) -> list[ImageResult]:
+    """rembg through its worker; with ``reuse``, cached alphas from an earlier run are scored."""
+    save_dir = out_dir / method.key
+    meta_path = save_dir / "cache.json"
+    cached_meta = json.loads(meta_path.read_text()) if meta_path.exists() else None
+    worker: Worker | None = None
+    results = []
+    try:
+        for i, pair in enumerate(pairs, 1):
+            path = save_dir / pair.source / f"{pair.id}.png"
+            seconds: float | None = None
+            if not (reuse and cached_meta and path.exists()):
+                if worker is None:
+                    worker = start_rembg(method.model)
+                    meta = _rembg_cache_key(method.model, method.matting, worker)
+                    if cached_meta not in (None, meta):
+                        cached_meta = None  # a different rembg or setting: never mix
+                    save_dir.mkdir(parents=True, exist_ok=True)
+                    meta_path.write_text(json.dumps(meta))
+                path.parent.mkdir(parents=True, exist_ok=True)
+                answer = worker.request(
+                    op="alpha", image=str(pair.image), out=str(path), matting=method.matting
+                )
+                seconds = float(answer["seconds"])
+            gt = load_alpha(pair.alpha)
+            alpha = load_alpha(path)
+            if alpha.shape != gt.shape:
+                raise ValueError(f"{method.key} {pair.image}: alpha {alpha.shape} != {gt.shape}")
+            results.append(ImageResult(method.key, pair, score(alpha, gt), seconds))
+            if progress:
+                took = "cached" if seconds is None else f"{seconds:.2f}s"
+                print(f"  [{method.key}] {i}/{len(pairs)} {pair.source}/{pair.id} {took}",
+                      file=sys.stderr)  # fmt: skip
+    finally:
+        if worker is not None:
+            worker.close()
+    return results
+
+
+def run(
+    data_dir: Path,
+    out_dir: Path = DEFAULT_OUT,
+    *,
+    methods: Sequence[str] = DEFAULT_METHODS,
+    sources: Iterable[str] | None = None,
+    reuse_rembg: bool = False,
+    progress: bool = True,
+) -> Report:
+    pairs = find_pairs(data_dir, sources)
+    report = Report([METHODS[key] for key in methods])
+    warmed = False
+    for method in report.methods:
+        if method.tool == "rembg":
+            report.results += evaluate_rembg(
+                pairs, method, out_dir, reuse=reuse_rembg, progress=progress
+            )
+            continue
+        predict = pixelforge_predictor(method.model, method.matting)
+        if not warmed:  # numba compile and session creation must not land in the first image
+            from tools.pipeline import warmup
+
+            warmup()
+            warmed = True
+        predict(pairs[0].image)  # creates this model's session
+        report.results += evaluate(
+            pairs, predict, method=method.key, save_dir=out_dir / method.key, progress=progress
+        )
+    return report
+
+
+# --- reporting --------------------------------------------------------------------------------
+
+COLUMNS = (
+    ("mae", "MAE", "{:.4f}"),
+    ("sad", "SAD", "{:.2f}"),
+    ("grad", "Grad", "{:.2f}"),
+    ("max_f", "maxF", "{:.4f}"),
+    ("edge_mae", "edge MAE", "{:.4f}"),
+    ("seconds", "s/img", "{:.2f}"),
+)
+
+
+def _fmt(value: float, pattern: str) -> str:
+    return "n/a" if math.isnan(value) else pattern.format(value)
+
+
+def table(report: Report, source: str | None) -> str:
+    """One Markdown table: a row per method, the mean over the source's images (or all)."""
+    header = "| method | " + " | ".join(title for _, title, _ in COLUMNS) + " |"
+    rule = "|---|" + "---:|" * len(COLUMNS)
+    rows = [header, rule]
+    for method in report.methods:
+        cells = [_fmt(report.mean(method.key, source, key), pattern) for key, _, pattern in COLUMNS]
+        rows.append(f"| {method.label} | " + " | ".join(cells) + " |")
+    return "\n".join(rows)
+
+
+def target_check(report: Report) -> list[str]:
+    """The issue's target, one line per scope: does 'pf' beat both rembg modes?"""
+    keys = {m.key for m in report.methods}
+    rivals = [k for k in ("rembg", "rembg-matting") if k in keys]
+    if "pf" not in keys or not rivals:
+        return []
+    lines = []
+    for source in [None, *report.sources()]:
+        misses = []
+        for metric in TARGET_METRICS:
+            ours = report.mean("pf", source, metric)
+            for rival in rivals:
+                theirs = report.mean(rival, source, metric)
+                better = ours > theirs if HIGHER_IS_BETTER[metric] else ours < theirs
+                if not better:
+                    misses.append(f"{metric} vs {rival} ({ours:.4f} >= {theirs:.4f})")
+        verdict = "PASS" if not misses else "MISS: " + "; ".join(misses)
+        lines.append(f"- {source or 'overall'}: {verdict}")
+    return lines
+
+
+def markdown(report: Report, data_dir: Path) -> str:
+    parts = [f"Data: `{data_dir}`, {report.count(None)} images. Means over images.", ""]
+    for source in report.sources():
+        parts += [f"### {source} ({report.count(source)} images)", "", table(report, source), ""]
+    parts += [f"### Overall ({report.count(None)} images)", "", table(report, None), ""]
+    check = target_check(report)
+    if check:
+        parts += ["Target (PixelForge default beats both rembg modes on MAE, SAD, edge MAE):", ""]
+        parts += [*check, ""]
+    return "\n".join(parts)
+
+
+def write_outputs(report: Report, data_dir: Path, out_dir: Path) -> str:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    text = markdown(report, data_dir)
+    (out_dir / "results.md").write_text(text)
+    with (out_dir / "per_image.csv").open("w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["method", "source", "id", *METRIC_NAMES, "seconds"])
+        for r in report.results:
+            values = [f"{getattr(r.scores, m):.6f}" for m in METRIC_NAMES]
+            seconds = "" if r.seconds is None else f"{r.seconds:.3f}"
+            writer.writerow([r.method, r.pair.source, r.pair.id, *values, seconds])
+    return text
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="PixelForge vs rembg alpha quality.")
+    parser.add_argument("data_dir", type=Path, help="e.g. ../shared/data/eval")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="alphas, results.md, csv")
+    parser.add_argument(
+        "--methods", nargs="+", choices=list(METHODS), default=list(DEFAULT_METHODS)
+    )
+    parser.add_argument("--sources", nargs="+", help="only these sources (default: all)")
+    parser.add_argument(
+        "--reuse-rembg", action="store_true", help="reuse cached rembg alphas (iteration only)"
+    )
+    parser.add_argument("-q", "--quiet", action="store_true", help="no per-image progress")
+    args = parser.parse_args(argv)
+
+    started = time.perf_counter()
+    report = run(
+        args.data_dir,
+        args.out,
+        methods=args.methods,
+        sources=args.sources,
+        reuse_rembg=args.reuse_rembg,
+        progress=not args.quiet,
+    )
+    print(write_outputs(report, args.data_dir, args.out))
+    reused = " (rembg alphas reused from cache)" if args.reuse_rembg else ""
+    print(f"Took {time.perf_counter() - started:.0f} s{reused}; written to {args.out}/results.md")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

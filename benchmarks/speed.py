@@ -1,0 +1,315 @@
+"""Speed and memory benchmark: PixelForge's full pipeline against rembg 2.0.86 with alpha matting.
+
+    .venv/bin/python -m benchmarks.speed [--runs 3] [--sizes 1024 2048 4000]
+        [--skip-rembg-above PX] [--data-dir ../shared/data/eval] [--out benchmarks/out/speed]
+
+The inputs are real photos from the evaluation set (about 800 px on the long side), upscaled with
+LANCZOS to each size and saved as JPEG (quality 92) in a temporary folder. Each tool is timed from
+the file's bytes to encoded PNG bytes, in the same run, with the same u2net weights:
+
+- PixelForge: load_image -> remove_background (default: matting) -> render -> encode("png").
+- rembg: rembg.remove(bytes, session=new_session("u2net"), alpha_matting=True) -> PNG bytes.
+
+Each (tool, size) is measured in a fresh worker process, warmed up first on a 256 px copy (model
+session, numba), so its peak RSS (from wait4 when it exits) is that measurement's alone. rembg
+with matting costs minutes and gigabytes at 4000 px, so its runs are capped: all runs at <=1024 px,
+2 at <=2048 px, 1 run on the first photo above that; --skip-rembg-above drops it entirely.
+Bare onnxruntime inference (one 320x320 input, PixelForge's session settings) is the floor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from PIL import Image
+
+if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.workers import ROOT, Worker, rembg_available, start_pipeline, start_rembg
+
+DEFAULT_DATA = ROOT.parent / "shared" / "data" / "eval"
+DEFAULT_OUT = ROOT / "benchmarks" / "out" / "speed"
+# Real photos with different edge content: a doll with long hair (studio), a person outdoors.
+DEFAULT_PHOTOS = ("alphamatting_lowres/images/GT02.png", "davis2016_val/images/parkour_00000.jpg")
+WARMUP_SIDE = 256
+JPEG_QUALITY = 92
+# The issue's targets: ratio to rembg matted time, and absolute limits at 4000 px.
+RATIO_TARGETS = {1024: 0.3, 2048: 0.1}
+ABSOLUTE_TARGETS = {4000: (5.0, 1536.0)}  # seconds, peak RSS MB
+
+
+@dataclass
+class Measurement:
+    tool: str
+    size: int
+    times: dict[str, list[float]] = field(default_factory=dict)  # photo name -> seconds per run
+    pixels: dict[str, list[int]] = field(default_factory=dict)  # photo name -> [width, height]
+    peak_rss_mb: float | None = None
+    bare_inference_s: float | None = (
+        None  # PixelForge only: the floor, measured in the same process
+    )
+
+    def median(self, photo: str) -> float:
+        values = self.times.get(photo, [])
+        return statistics.median(values) if values else math.nan
+
+    def worst_median(self) -> float:
+        return max((self.median(photo) for photo in self.times), default=math.nan)
+
+
+@dataclass
+class SpeedResults:
+    sizes: list[int]
+    runs: int
+    photos: list[str]
+    bare_inference_s: float
+    bare_inference_rss_mb: float | None
+    measurements: list[Measurement]
+    environment: dict[str, str]
+
+    def get(self, tool: str, size: int) -> Measurement | None:
+        for m in self.measurements:
+            if m.tool == tool and m.size == size:
+                return m
+        return None
+
+
+def scale_to(image: Image.Image, side: int) -> Image.Image:
+    factor = side / max(image.size)
+    size = (max(1, round(image.width * factor)), max(1, round(image.height * factor)))
+    return image.resize(size, Image.Resampling.LANCZOS)
+
+
+def prepare_photos(data_dir: Path, photos: Sequence[str], sizes: Sequence[int], tmp: Path) -> None:
+    """Write tmp/<size>/<name>.jpg for every size, plus a small warm-up copy."""
+    for rel in photos:
+        with Image.open(data_dir / rel) as opened:
+            rgb = opened.convert("RGB")
+        name = Path(rel).stem
+        for side in [WARMUP_SIDE, *sizes]:
+            (tmp / str(side)).mkdir(exist_ok=True)
+            scale_to(rgb, side).save(tmp / str(side) / f"{name}.jpg", quality=JPEG_QUALITY)
+
+
+def rembg_plan(size: int, runs: int, photos: Sequence[str]) -> tuple[list[str], int]:
+    if size <= 1024:
+        return list(photos), runs
+    if size <= 2048:
+        return list(photos), min(runs, 2)
+    return list(photos[:1]), 1
+
+
+def measure(
+    worker: Worker, tool: str, size: int, photos: Sequence[str], runs: int, tmp: Path
+) -> Measurement:
+    result = Measurement(tool, size)
+    request = {"op": "bytes", "matting": True, "model": "u2net"}
+    with worker:
+        worker.request(**request, image=str(tmp / str(WARMUP_SIDE) / f"{photos[0]}.jpg"))
+        for name in photos:
+            path = tmp / str(size) / f"{name}.jpg"
+            with Image.open(path) as img:
+                result.pixels[name] = list(img.size)
+            for _ in range(runs):
+                answer = worker.request(**request, image=str(path))
+                result.times.setdefault(name, []).append(float(answer["seconds"]))
+                print(f"  {tool} {size}px {name}: {answer['seconds']:.2f}s", file=sys.stderr)
+        if tool == "pixelforge":
+            answer = worker.request(op="infer", model="u2net", runs=5)
+            result.bare_inference_s = float(answer["seconds"])
+    result.peak_rss_mb = worker.peak_rss_mb
+    return result
+
+
+def bare_inference(runs: int) -> tuple[float, float | None]:
+    """Median u2net inference in a process that loads nothing else: the floor and its RSS."""
+    with start_pipeline() as worker:
+        answer = worker.request(op="infer", model="u2net", runs=max(runs, 10))
+    return float(answer["seconds"]), worker.peak_rss_mb
+
+
+def run(
+    sizes: Sequence[int],
+    runs: int,
+    *,
+    data_dir: Path = DEFAULT_DATA,
+    photos: Sequence[str] = DEFAULT_PHOTOS,
+    skip_rembg_above: int | None = None,
+) -> SpeedResults:
+    names = [Path(p).stem for p in photos]
+    measurements: list[Measurement] = []
+    with tempfile.TemporaryDirectory(prefix="pixelforge-speed-") as tmpname:
+        tmp = Path(tmpname)
+        prepare_photos(data_dir, photos, sizes, tmp)
+        infer_s, infer_rss = bare_inference(runs)
+        for size in sizes:
+            measurements.append(measure(start_pipeline(), "pixelforge", size, names, runs, tmp))
+            if skip_rembg_above is not None and size > skip_rembg_above:
+                continue
+            if not rembg_available():
+                print("rembg venv missing: run benchmarks/setup_rembg.sh", file=sys.stderr)
+                continue
+            rembg_photos, rembg_runs = rembg_plan(size, runs, names)
+            measurements.append(
+                measure(start_rembg("u2net"), "rembg", size, rembg_photos, rembg_runs, tmp)
+            )
+    return SpeedResults(
+        sizes=list(sizes),
+        runs=runs,
+        photos=list(photos),
+        bare_inference_s=infer_s,
+        bare_inference_rss_mb=infer_rss,
+        measurements=measurements,
+        environment=environment(),
+    )
+
+
+def environment() -> dict[str, str]:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "date": time.strftime("%Y-%m-%d %H:%M %Z"),
+        "cpu": cpu,
+        "cores": str(os.cpu_count()),
+        "python": platform.python_version(),
+        "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE", "(unset)"),
+        "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "(unset)"),
+        "load_average_at_start": " ".join(f"{x:.2f}" for x in os.getloadavg()),
+    }
+
+
+def _s(value: float | None) -> str:
+    return "n/a" if value is None or math.isnan(value) else f"{value:.2f}"
+
+
+def _mb(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.0f}"
+
+
+def verdicts(results: SpeedResults) -> list[str]:
+    """One line per size with a target, judged on the slowest photo (every photo must pass)."""
+    lines = []
+    for size in results.sizes:
+        pf, rb = results.get("pixelforge", size), results.get("rembg", size)
+        if pf is None:
+            continue
+        if size in RATIO_TARGETS:
+            goal = RATIO_TARGETS[size]
+            ratios = [pf.median(p) / rb.median(p) for p in rb.times] if rb else []
+            worst = max(ratios, default=math.nan)
+            ok = bool(ratios) and worst <= goal
+            lines.append(
+                f"- {size} px: PixelForge/rembg-matted {worst:.3f}x on the slowest photo "
+                f"(target <= {goal}x): {'PASS' if ok else 'MISS'}"
+            )
+        if size in ABSOLUTE_TARGETS:
+            max_s, max_mb = ABSOLUTE_TARGETS[size]
+            worst_s, rss = pf.worst_median(), pf.peak_rss_mb or math.inf
+            ok = worst_s < max_s and rss < max_mb
+            lines.append(
+                f"- {size} px: {_s(worst_s)} s on the slowest photo, {_mb(pf.peak_rss_mb)} MB peak "
+                f"RSS (target < {max_s:.0f} s, < {max_mb:.0f} MB): {'PASS' if ok else 'MISS'}"
+            )
+    return lines
+
+
+def markdown(results: SpeedResults) -> str:
+    env = results.environment
+    times = [
+        "| long side | photo | pixels | PixelForge s | rembg matted s (runs) | PixelForge/rembg |",
+        "|---:|---|---|---:|---:|---:|",
+    ]
+    memory = [
+        "| long side | PixelForge peak RSS MB | rembg matted peak RSS MB "
+        "| bare inference s (same process) |",
+        "|---:|---:|---:|---:|",
+    ]
+    for size in results.sizes:
+        pf, rb = results.get("pixelforge", size), results.get("rembg", size)
+        if pf is None:
+            continue
+        for photo in pf.times:
+            w, h = pf.pixels[photo]
+            rembg_s, ratio = "skipped", "n/a"
+            if rb is not None and photo in rb.times:
+                rembg_s = f"{_s(rb.median(photo))} ({len(rb.times[photo])})"
+                ratio = f"{pf.median(photo) / rb.median(photo):.3f}"
+            times.append(
+                f"| {size} | {photo} | {w}x{h} | {_s(pf.median(photo))} | {rembg_s} | {ratio} |"
+            )
+        rembg_rss = _mb(rb.peak_rss_mb) if rb else "skipped"
+        memory.append(
+            f"| {size} | {_mb(pf.peak_rss_mb)} | {rembg_rss} | {_s(pf.bare_inference_s)} |"
+        )
+    lines = [
+        f"Date {env['date']}; {env['cpu']}, {env['cores']} cores; "
+        f"OPENBLAS_CORETYPE={env['OPENBLAS_CORETYPE']}; "
+        f"load average at start {env['load_average_at_start']}.",
+        f"Photos: {', '.join(results.photos)}, upscaled with LANCZOS, JPEG q{JPEG_QUALITY}. "
+        f"Times are medians of {results.runs} runs per photo (rembg capped above 1024 px), "
+        "from file bytes to encoded PNG bytes.",
+        "",
+        *times,
+        "",
+        *memory,
+        "",
+        f"Floor: bare u2net inference (onnxruntime, one 320x320 input) in a process of its own: "
+        f"{_s(results.bare_inference_s)} s median, "
+        f"{_mb(results.bare_inference_rss_mb)} MB peak RSS.",
+        "",
+        "Targets:",
+        *verdicts(results),
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="PixelForge vs rembg (alpha matting) speed.")
+    parser.add_argument("--runs", type=int, default=3, help="timed runs per photo (default 3)")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1024, 2048, 4000])
+    parser.add_argument("--skip-rembg-above", type=int, default=None, metavar="PX")
+    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--photos", nargs="+", default=list(DEFAULT_PHOTOS))
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    args = parser.parse_args(argv)
+
+    load = os.getloadavg()[0]
+    if load > 0.5:
+        print(f"warning: load average {load:.2f}: other work will slow both tools", file=sys.stderr)
+    started = time.perf_counter()
+    results = run(
+        args.sizes,
+        args.runs,
+        data_dir=args.data_dir,
+        photos=args.photos,
+        skip_rembg_above=args.skip_rembg_above,
+    )
+    text = markdown(results)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "results.md").write_text(text + "\n")
+    (args.out / "results.json").write_text(json.dumps(asdict(results), indent=2))
+    print(text)
+    print(f"\nTook {time.perf_counter() - started:.0f} s; written to {args.out}/results.md")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
