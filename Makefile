@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.numba-cache
 
-.PHONY: help install models models-all warmup migrate setup run test test-fast lint format chromium \
+.PHONY: help install models models-all warmup migrate setup run test test-postgres test-fast lint format chromium \
         bench-setup bench-quality bench-speed clean
 
 help:
@@ -48,6 +48,12 @@ chromium:
 test: models-all warmup chromium
 	$(PY) -m pytest
 
+# The suite against the database in DATABASE_URL (PostgreSQL in CI: see .ci/run). The model
+# download tests are skipped: they do not touch the database and already ran in `make test`.
+test-postgres: install
+	@case "$$DATABASE_URL" in postgres*) ;; *) echo "set DATABASE_URL=postgres://..."; exit 2;; esac
+	$(PY) -m pytest -m "not network" -p no:cacheprovider
+
 test-fast: install
 	$(PY) -m pytest -m "not browser and not network"
 
@@ -58,6 +64,17 @@ lint: install
 format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+EVAL_DATA ?= ../shared/data/eval
+
+bench-setup: models-all
+	bash benchmarks/setup_rembg.sh
+
+bench-quality: bench-setup warmup
+	$(PY) -m benchmarks.quality $(EVAL_DATA)
+
+bench-speed: bench-setup warmup
+	$(PY) -m benchmarks.speed
 
 clean:
 	rm -rf $(VENV) .numba-cache staticfiles .pytest_cache

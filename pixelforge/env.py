@@ -50,3 +50,34 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
 def env_path(name: str, default: Path) -> Path:
     raw = os.environ.get(name)
     return Path(raw).expanduser().resolve() if raw else default
+
+
+CACHE_BACKENDS = {
+    "locmem": "django.core.cache.backends.locmem.LocMemCache",
+    "file": "django.core.cache.backends.filebased.FileBasedCache",
+    "redis": "django.core.cache.backends.redis.RedisCache",
+    "rediss": "django.core.cache.backends.redis.RedisCache",
+    "memcached": "django.core.cache.backends.memcached.PyMemcacheCache",
+    "dummy": "django.core.cache.backends.dummy.DummyCache",
+}
+
+
+def cache_from_url(url: str) -> dict[str, object]:
+    """A CACHES entry from a URL: locmem://, file:///var/cache/pixelforge, redis://host:6379/0,
+    rediss://..., memcached://host:11211 (several: memcached://a:11211,b:11211), dummy://."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme not in CACHE_BACKENDS:
+        raise ImproperlyConfigured(
+            f"DJANGO_CACHE_URL {url!r} is not a cache URL; use one of "
+            + ", ".join(f"{name}://" for name in CACHE_BACKENDS)
+        )
+    backend = {"BACKEND": CACHE_BACKENDS[scheme]}
+    if scheme in ("redis", "rediss"):
+        return {**backend, "LOCATION": url}
+    if scheme == "memcached":
+        return {**backend, "LOCATION": rest.split(",")}
+    if scheme == "file":
+        if not rest.startswith("/"):
+            raise ImproperlyConfigured(f"DJANGO_CACHE_URL {url!r} needs an absolute path")
+        return {**backend, "LOCATION": rest}
+    return {**backend, "LOCATION": rest or "pixelforge"}

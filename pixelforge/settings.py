@@ -12,7 +12,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from pixelforge.env import env_bool, env_int, env_list, env_path, env_str
+from pixelforge.env import cache_from_url, env_bool, env_int, env_list, env_path, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -99,8 +99,33 @@ STATIC_ROOT = env_path("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = env_path("DJANGO_MEDIA_ROOT", BASE_DIR / "media")
+# Job files: local folder (default) or an S3-compatible object store through django-storages.
+# Credentials come from the environment (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY) or the
+# host's instance role; they are read by boto3, never stored here.
+PIXELFORGE_MEDIA_STORAGE = env_str("PIXELFORGE_MEDIA_STORAGE", "local")
+if PIXELFORGE_MEDIA_STORAGE == "local":
+    MEDIA_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+elif PIXELFORGE_MEDIA_STORAGE == "s3":
+    if not env_str("AWS_STORAGE_BUCKET_NAME"):
+        raise ImproperlyConfigured("AWS_STORAGE_BUCKET_NAME must be set for S3 media storage")
+    MEDIA_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("AWS_STORAGE_BUCKET_NAME"),
+            "endpoint_url": env_str("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": env_str("AWS_S3_REGION_NAME") or None,
+            "location": env_str("AWS_LOCATION", ""),  # a key prefix inside the bucket
+            "default_acl": None,  # private objects; the site serves them through job codes
+            "querystring_auth": True,
+            "file_overwrite": True,  # job paths are unique; a rewrite replaces a file
+        },
+    }
+else:
+    raise ImproperlyConfigured(
+        f"PIXELFORGE_MEDIA_STORAGE must be local or s3, not {PIXELFORGE_MEDIA_STORAGE!r}"
+    )
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": MEDIA_STORAGE,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -135,6 +160,10 @@ SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", not DEBUG)
 if env_bool("DJANGO_BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Rate limits and the purge lock live in the default cache: give several processes or hosts a
+# shared one (redis://, memcached:// or, on a single host, file://). Default: per process.
+CACHES = {"default": cache_from_url(env_str("DJANGO_CACHE_URL", "locmem://"))}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -163,8 +192,17 @@ PIXELFORGE_RATELIMIT_ALGORITHM = env_str("PIXELFORGE_RATELIMIT_ALGORITHM", "fixe
 PIXELFORGE_API_RATE_LIMIT = env_str("PIXELFORGE_API_RATE_LIMIT", "30/min")
 # Comma-separated keys; when set, the API requires X-API-Key or Authorization: Bearer.
 PIXELFORGE_API_KEYS = env_list("PIXELFORGE_API_KEYS")
-DATA_UPLOAD_MAX_MEMORY_SIZE = (PIXELFORGE_MAX_UPLOAD_MB + 1) * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Uploads to the web form: "COUNT/PERIOD" per client address, e.g. 20/min; 0 or "" = off.
+PIXELFORGE_UPLOAD_RATE_LIMIT = env_str("PIXELFORGE_UPLOAD_RATE_LIMIT", "20/min")
+# Django's request limits, derived from the upload limit. Files are capped while they are read
+# (tools/uploads.py); the other fields of a body may hold at most one upload's worth of bytes
+# (the API's size check allows two files plus this). Uploads up to 2.5 MB stay in memory,
+# larger ones go to a temp file, so a worker holds at most a few MB per request.
+MAX_UPLOAD_BYTES = PIXELFORGE_MAX_UPLOAD_MB * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = min(MAX_UPLOAD_BYTES, 2_621_440)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 100  # the busiest form (background choice) has about 20
+DATA_UPLOAD_MAX_NUMBER_FILES = 4  # an image and a background image, with room to spare
 
 # pymatting compiles with numba; keep its cache in one known place so warm-up pays once.
 os.environ.setdefault(

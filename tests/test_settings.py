@@ -6,6 +6,10 @@ import os
 import subprocess
 import sys
 
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from pixelforge.env import cache_from_url
 from tests.conftest import REPO
 
 PRODUCTION = {
@@ -71,5 +75,99 @@ def test_it_reads_database_url():
     assert result.stdout.split() == ["django.db.backends.postgresql", "db.internal"]
 
 
-def test_it_defaults_to_sqlite(settings):
-    assert settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+def test_it_defaults_to_sqlite():
+    # In a subprocess: the suite itself may run against PostgreSQL (make test-postgres).
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    code = "import pixelforge.settings as s; print(s.DATABASES['default']['ENGINE'])"
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True
+    )
+    assert result.stdout.strip() == "django.db.backends.sqlite3", result.stderr
+
+
+def settings_in_subprocess(code: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "AWS_"))}
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); " + code],
+        cwd=REPO,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "pixelforge.settings", **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+S3 = {
+    "PIXELFORGE_MEDIA_STORAGE": "s3",
+    "AWS_STORAGE_BUCKET_NAME": "pixelforge-jobs",
+    "AWS_S3_ENDPOINT_URL": "https://objects.example:9000",
+    "AWS_S3_REGION_NAME": "eu-west-1",
+    "AWS_ACCESS_KEY_ID": "test-key",
+    "AWS_SECRET_ACCESS_KEY": "test-secret",
+}
+
+
+def test_media_storage_switches_to_s3_from_the_environment():
+    code = (
+        "from django.core.files.storage import storages; s = storages['default']; "
+        "print(type(s).__module__ + '.' + type(s).__name__, s.bucket_name, s.endpoint_url, "
+        "s.region_name, s.default_acl)"
+    )
+    result = settings_in_subprocess(code, S3)  # no request is made: nothing touches the network
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "storages.backends.s3.S3Storage",
+        "pixelforge-jobs",
+        "https://objects.example:9000",
+        "eu-west-1",
+        "None",
+    ]
+
+
+def test_s3_storage_needs_a_bucket():
+    env = {k: v for k, v in S3.items() if k != "AWS_STORAGE_BUCKET_NAME"}
+    result = settings_in_subprocess("", env)
+    assert result.returncode != 0
+    assert "AWS_STORAGE_BUCKET_NAME must be set" in result.stderr
+
+
+def test_media_storage_is_local_by_default(settings):
+    assert settings.STORAGES["default"]["BACKEND"].endswith("FileSystemStorage")
+
+
+@pytest.mark.parametrize(
+    ("url", "backend", "location"),
+    [
+        ("locmem://", "locmem.LocMemCache", "pixelforge"),
+        ("file:///var/cache/pixelforge", "filebased.FileBasedCache", "/var/cache/pixelforge"),
+        ("redis://cache.internal:6379/1", "redis.RedisCache", "redis://cache.internal:6379/1"),
+        ("memcached://a:11211,b:11211", "memcached.PyMemcacheCache", ["a:11211", "b:11211"]),
+    ],
+)
+def test_the_cache_comes_from_a_url(url, backend, location):
+    config = cache_from_url(url)
+    assert config["BACKEND"] == f"django.core.cache.backends.{backend}"
+    assert config["LOCATION"] == location
+
+
+@pytest.mark.parametrize("url", ["", "mongodb://x", "file://relative/path"])
+def test_a_bad_cache_url_fails_loudly(url):
+    with pytest.raises(ImproperlyConfigured, match="DJANGO_CACHE_URL"):
+        cache_from_url(url)
+
+
+def test_django_request_limits_follow_the_upload_limit():
+    code = (
+        "from django.conf import settings as s; print(s.DATA_UPLOAD_MAX_MEMORY_SIZE, "
+        "s.FILE_UPLOAD_MAX_MEMORY_SIZE, s.DATA_UPLOAD_MAX_NUMBER_FIELDS, "
+        "s.DATA_UPLOAD_MAX_NUMBER_FILES)"
+    )
+    result = settings_in_subprocess(code, {"PIXELFORGE_MAX_UPLOAD_MB": "2"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [str(3 * 1024 * 1024), str(2_097_152), "100", "4"]
+
+
+def test_a_bad_upload_rate_is_a_start_up_error():
+    result = run_manage("check", env={"PIXELFORGE_UPLOAD_RATE_LIMIT": "lots"})
+    assert result.returncode != 0
+    assert "pixelforge.E001" in result.stderr

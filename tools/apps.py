@@ -9,6 +9,7 @@ class ToolsConfig(AppConfig):
     def ready(self) -> None:
         from django.conf import settings
 
+        from tools import checks as tool_checks  # noqa: F401  (upload rate, model file)
         from tools import pipeline
         from tools.api import checks  # noqa: F401  (registers the API's system checks)
 

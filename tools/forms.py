@@ -40,6 +40,37 @@ def max_upload_bytes() -> int:
     return settings.PIXELFORGE_MAX_UPLOAD_MB * 1024 * 1024
 
 
+def declared_size(upload: UploadedFile) -> tuple[int, int] | None:
+    """The size a file's header declares, read without Pillow's decompression-bomb guard.
+
+    Only used once Pillow has refused a file as a bomb, so the message can say how large it
+    is; nothing is decoded here.
+    """
+    upload.seek(0)
+    prefix = upload.read(16)
+    for name in ACCEPTED_FORMATS:
+        factory, accept = Image.OPEN[name]
+        if accept is not None and not accept(prefix):
+            continue
+        upload.seek(0)
+        try:
+            with factory(upload, "") as header:
+                return header.size
+        except Exception:
+            continue
+    return None
+
+
+def _size_error(upload: UploadedFile) -> forms.ValidationError:
+    size = declared_size(upload)
+    limits = (
+        f"the limit is {settings.PIXELFORGE_MAX_SIDE} pixels on the longest side and "
+        f"{settings.PIXELFORGE_MAX_PIXELS / 1e6:.0f} megapixels in total. Resize it and try again."
+    )
+    said = f"This image is {size[0]} x {size[1]} pixels" if size else "This image is too large"
+    return forms.ValidationError(f"{said}; {limits}", code="too_large")
+
+
 def decode_upload(upload: UploadedFile) -> Image.Image:
     """Check the format from the file's header, then decode it within the pixel limits."""
     try:
@@ -47,7 +78,7 @@ def decode_upload(upload: UploadedFile) -> Image.Image:
         with Image.open(upload, formats=list(ACCEPTED_FORMATS)):
             pass  # only the header is read here
     except Image.DecompressionBombError:
-        pass  # load_image reports the size limits in words
+        raise _size_error(upload) from None
     except Exception:
         raise forms.ValidationError(
             f"This file is not an image we can read. Upload a {ACCEPTED_TEXT} file.",

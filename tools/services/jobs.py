@@ -49,11 +49,28 @@ def display_name(filename: str) -> str:
     return base[:255]
 
 
+class ServiceUnavailable(Exception):
+    """The site cannot process images right now (model file or media storage); for a 503."""
+
+    def __init__(self, what: str, code: uuid.UUID | None = None) -> None:
+        reference = f" (Reference: {code})" if code else ""
+        super().__init__(
+            f"Background removal is unavailable right now: {what}. We have been alerted; "
+            f"please try again in a few minutes.{reference}"
+        )
+        self.code = code
+
+
+MODEL_DOWN = "the cut-out model could not be loaded"
+STORAGE_DOWN = "results cannot be stored"
+
+
 def create_job(image: Image.Image, *, filename: str = "") -> Job:
     """Remove the background from a decoded image and store the job's files.
 
-    A PipelineError (the image cannot be processed) propagates for the caller to show; any
-    other failure is logged with the job code, marks the job failed and raises JobFailed.
+    A PipelineError about the image propagates for the caller to show. A missing model or an
+    unusable media store is logged with the job code, marks the job failed and raises
+    ServiceUnavailable; any other failure does the same and raises JobFailed.
     """
     maybe_purge_expired()
     job = Job(original_name=display_name(filename), model=settings.PIXELFORGE_DEFAULT_MODEL)
@@ -75,19 +92,39 @@ def create_job(image: Image.Image, *, filename: str = "") -> Job:
         if len(job.subjects) > 1:
             _save_subject_thumbs(job, result.original, result.cutout)
         job.save()
+    except pipeline.ModelUnavailable as exc:
+        log.error("Job %s failed: model %s unavailable: %s", job.code, job.model, exc)
+        _fail(job)
+        raise ServiceUnavailable(MODEL_DOWN, job.code) from exc
     except pipeline.PipelineError:
-        storage.delete_files(job.code)
+        _discard_files(job)
         raise
+    except storage.StorageUnavailable as exc:
+        log.error("Job %s failed: media storage %s", job.code, exc)
+        _fail(job)
+        raise ServiceUnavailable(STORAGE_DOWN, job.code) from exc
     except Exception as exc:
         log.exception("Job %s failed while processing", job.code)
-        storage.delete_files(job.code)
-        job.status = Job.Status.FAILED
-        for field in Job.FILES:
-            setattr(job, field, "")
-        job.save()
+        _fail(job)
         raise JobFailed(job.code) from exc
     log.info("Job %s done: %sx%s in %s ms", job.code, job.width, job.height, job.processing_ms)
     return job
+
+
+def _discard_files(job: Job) -> None:
+    try:
+        storage.delete_files(job.code)
+    except storage.StorageUnavailable as exc:
+        log.error("Job %s: %s", job.code, exc)
+
+
+def _fail(job: Job) -> None:
+    """Keep a failed job's row (for its reference) without files."""
+    _discard_files(job)
+    job.status = Job.Status.FAILED
+    for field in Job.FILES:
+        setattr(job, field, "")
+    job.save()
 
 
 def _save_subject_thumbs(job: Job, original: Image.Image, cutout: Image.Image) -> None:

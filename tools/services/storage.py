@@ -6,6 +6,7 @@ import contextlib
 import io
 import os
 import tempfile
+from collections.abc import Iterator
 
 from django.conf import settings
 from django.core.files import File
@@ -17,6 +18,33 @@ from tools.models import Job, job_dir
 PNG_LEVEL = 1  # fast; these are working files, not downloads
 
 
+class StorageUnavailable(Exception):
+    """Job files cannot be written or read: a full, read-only or unreachable media store."""
+
+
+def _storage_errors() -> tuple[type[BaseException], ...]:
+    errors: list[type[BaseException]] = [OSError]
+    try:  # the S3 backend reports through botocore, not OSError
+        from botocore.exceptions import BotoCoreError, ClientError
+    except ImportError:
+        pass
+    else:
+        errors += [BotoCoreError, ClientError]
+    return tuple(errors)
+
+
+STORAGE_ERRORS = _storage_errors()
+
+
+@contextlib.contextmanager
+def storage_guard(action: str) -> Iterator[None]:
+    """Turn the storage's own errors into StorageUnavailable, naming what was being done."""
+    try:
+        yield
+    except STORAGE_ERRORS as exc:
+        raise StorageUnavailable(f"could not {action}: {type(exc).__name__}: {exc}") from exc
+
+
 class _TempFile(File):
     """A finished temp file; FileSystemStorage moves it into place instead of copying."""
 
@@ -26,6 +54,11 @@ class _TempFile(File):
 
 def store(path: str, data: bytes) -> str:
     """Write ``data`` to a temp file, then move it to ``path`` in storage (replacing it)."""
+    with storage_guard(f"store {path}"):
+        return _store(path, data)
+
+
+def _store(path: str, data: bytes) -> str:
     default_storage.delete(path)
     tmp_dir = settings.FILE_UPLOAD_TEMP_DIR or None
     with tempfile.NamedTemporaryFile(dir=tmp_dir, suffix=".part", delete=False) as tmp:
@@ -44,7 +77,8 @@ def save_bytes(job: Job, field: str, data: bytes) -> None:
     """Store ``data`` as the job's ``field`` file (replacing any previous one)."""
     current = getattr(job, field)
     if current:
-        default_storage.delete(current.name)
+        with storage_guard(f"replace {current.name}"):
+            default_storage.delete(current.name)
     current.name = store(f"{job_dir(job.code)}/{Job.FILES[field]}", data)
 
 
@@ -63,21 +97,21 @@ def save_image(job: Job, field: str, image: Image.Image) -> None:
 
 def open_image(job: Job, field: str) -> Image.Image:
     """Load one of the job's image files (fully read, file closed)."""
-    with getattr(job, field).open("rb") as handle:
+    with storage_guard(f"read {field} of job {job.code}"), getattr(job, field).open("rb") as handle:
         image = Image.open(handle)
         image.load()
     return image
 
 
 def open_path(path: str) -> Image.Image:
-    with default_storage.open(path, "rb") as handle:
+    with storage_guard(f"read {path}"), default_storage.open(path, "rb") as handle:
         image = Image.open(handle)
         image.load()
     return image
 
 
 def read_bytes(job: Job, field: str) -> bytes:
-    with getattr(job, field).open("rb") as handle:
+    with storage_guard(f"read {field} of job {job.code}"), getattr(job, field).open("rb") as handle:
         return handle.read()
 
 
@@ -88,12 +122,13 @@ def delete_files(code: object) -> None:
         _, names = default_storage.listdir(folder)
     except (FileNotFoundError, NotADirectoryError):
         names = []
-    for name in names:
-        default_storage.delete(f"{folder}/{name}")
+    with storage_guard(f"delete the files of job {code}"):
+        for name in names:
+            default_storage.delete(f"{folder}/{name}")
     with contextlib.suppress(NotImplementedError, OSError):
         os.rmdir(default_storage.path(folder))
 
 
 def read_path(path: str) -> bytes:
-    with default_storage.open(path, "rb") as handle:
+    with storage_guard(f"read {path}"), default_storage.open(path, "rb") as handle:
         return handle.read()

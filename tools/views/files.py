@@ -12,6 +12,7 @@ from tools import pipeline
 from tools.services import rendering, storage
 from tools.services.rendering import Download
 from tools.views.access import get_job_or_404
+from tools.views.guards import unavailable_as_503
 
 # Nothing in these responses may run as a page, even if a browser were to sniff it.
 FILE_POLICY = "default-src 'none'; sandbox"
@@ -48,6 +49,7 @@ def _parse_keep(text: str, job) -> tuple[int, ...] | None:
 
 
 @require_GET
+@unavailable_as_503
 def image(request: HttpRequest, code: uuid.UUID, kind: str) -> HttpResponse:
     """Preview-size images for the page: original, cutout, result, background."""
     job = get_job_or_404(request, code)
@@ -70,6 +72,7 @@ def image(request: HttpRequest, code: uuid.UUID, kind: str) -> HttpResponse:
 
 
 @require_GET
+@unavailable_as_503
 def download(request: HttpRequest, code: uuid.UUID, fmt: str) -> HttpResponse:
     job = get_job_or_404(request, code)
     if fmt not in rendering.FORMATS:
@@ -84,6 +87,7 @@ def _subject_index(job, index: int) -> int:
 
 
 @require_GET
+@unavailable_as_503
 def subject_download(request: HttpRequest, code: uuid.UUID, index: int) -> HttpResponse:
     job = get_job_or_404(request, code)
     found = rendering.subject_download(job, _subject_index(job, index))
@@ -91,6 +95,7 @@ def subject_download(request: HttpRequest, code: uuid.UUID, index: int) -> HttpR
 
 
 @require_GET
+@unavailable_as_503
 def subject_thumb(request: HttpRequest, code: uuid.UUID, index: int) -> HttpResponse:
     job = get_job_or_404(request, code)
     path = storage.subject_thumb_path(job, _subject_index(job, index))

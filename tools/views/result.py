@@ -16,7 +16,7 @@ from tools.forms import ACCEPT_ATTR, COLOR_PRESETS, BackgroundForm, max_upload_b
 from tools.services import jobs, rendering
 from tools.uploads import cap_uploads, oversize_fields
 from tools.views.access import get_job_or_404
-from tools.views.upload import wants_json
+from tools.views.guards import unavailable_as_503, wants_json
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,7 @@ def _page(request: HttpRequest, job, form: BackgroundForm, *, status: int = 200)
 
 
 @csrf_exempt
+@unavailable_as_503
 def result(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     if request.method == "POST":
         cap_uploads(request, max_upload_bytes())
@@ -71,6 +72,7 @@ def _result(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
 
 
 @require_POST
+@unavailable_as_503
 def delete(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     job = get_job_or_404(request, code)
     jobs.delete_job(job)

@@ -14,10 +14,9 @@ from tools.models import Job
 from tools.samples import SAMPLES
 from tools.services.jobs import JobFailed, create_job
 from tools.uploads import cap_uploads, oversize_fields
+from tools.views.guards import rate_limited_uploads, unavailable_as_503, wants_json
 
-
-def wants_json(request: HttpRequest) -> bool:
-    return "application/json" in request.headers.get("Accept", "")
+__all__ = ["job_url", "remove_background", "sample", "wants_json"]
 
 
 def _page(
@@ -53,6 +52,8 @@ def job_url(job: Job) -> str:
 
 
 @csrf_exempt
+@rate_limited_uploads
+@unavailable_as_503
 def remove_background(request: HttpRequest) -> HttpResponse:
     # The size cap must be in place before CSRF checking reads the body, hence this order.
     if request.method == "POST":
@@ -71,6 +72,8 @@ def _remove_background(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
+@rate_limited_uploads
+@unavailable_as_503
 def sample(request: HttpRequest) -> HttpResponse:
     form = SampleForm(request.POST)
     if not form.is_valid():

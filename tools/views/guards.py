@@ -1,0 +1,85 @@
+"""What the tool's views answer before or instead of their work: 429 and 503 pages.
+
+Uploads are rate limited per client address (PIXELFORGE_UPLOAD_RATE_LIMIT), checked before the
+body is read. A missing model or an unusable media store ends in a 503 page that says so,
+never a 500.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+from tools.ratelimit import check_setting_rate
+from tools.services.jobs import ServiceUnavailable
+from tools.services.storage import StorageUnavailable
+
+log = logging.getLogger(__name__)
+
+UPLOAD_SCOPE = "upload"
+RETRY_AFTER_UNAVAILABLE = 120  # seconds
+
+View = Callable[..., HttpResponse]
+
+
+def wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def too_many_requests(request: HttpRequest, retry_after: int) -> HttpResponse:
+    message = (
+        "You have uploaded a lot of images in a short time. "
+        f"Please wait {retry_after} seconds and try again."
+    )
+    if wants_json(request):
+        response = JsonResponse({"errors": [message]}, status=429)
+    else:
+        context = {"retry_after": retry_after, "message": message}
+        response = render(request, "429.html", context, status=429)
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+def unavailable(request: HttpRequest, message: str) -> HttpResponse:
+    if wants_json(request):
+        response = JsonResponse({"errors": [message]}, status=503)
+    else:
+        response = render(request, "tools/unavailable.html", {"message": message}, status=503)
+    response["Retry-After"] = str(RETRY_AFTER_UNAVAILABLE)
+    return response
+
+
+def rate_limited_uploads(view: View) -> View:
+    """Answer 429 to a client over the upload rate, before its body is read."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if request.method == "POST":
+            decision = check_setting_rate(
+                request, scope=UPLOAD_SCOPE, setting="PIXELFORGE_UPLOAD_RATE_LIMIT"
+            )
+            if not decision.allowed:
+                return too_many_requests(request, decision.retry_after)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def unavailable_as_503(view: View) -> View:
+    """A missing model or an unusable media store gives a 503 page that says so."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except ServiceUnavailable as exc:
+            return unavailable(request, str(exc))  # create_job logged it with the job code
+        except StorageUnavailable as exc:
+            log.error("Media storage unavailable on %s: %s", request.path, exc)
+            return unavailable(request, str(ServiceUnavailable("stored results cannot be read")))
+
+    return wrapper
