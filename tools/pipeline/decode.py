@@ -46,14 +46,21 @@ def _unreadable(detail: str) -> UnreadableImage:
     )
 
 
-def _open(source: bytes | BinaryIO | Path) -> Image.Image:
+def _open(source: bytes | BinaryIO | Path, *, max_pixels: int, max_side: int) -> Image.Image:
     fp: BinaryIO | Path = io.BytesIO(source) if isinstance(source, bytes | bytearray) else source
     try:
         return Image.open(fp)
     except Image.DecompressionBombError as exc:
-        raise ImageTooLarge(f"This image has too many pixels to process ({exc}).") from exc
+        # Pillow's own guard (far above our limits) fired before we could read the size.
+        raise ImageTooLarge(
+            "This image declares far too many pixels to process; the limit is "
+            f"{max_side} pixels on the longest side and {max_pixels / 1e6:.0f} megapixels "
+            "in total. Resize it and try again."
+        ) from exc
     except FileNotFoundError:
         raise
+    except Image.UnidentifiedImageError as exc:
+        raise _unreadable("its format was not recognised") from exc
     except DECODE_ERRORS as exc:
         raise _unreadable(type(exc).__name__ if not str(exc) else str(exc)) from exc
 
@@ -121,7 +128,7 @@ def load_image(
     max_side: int = 12_000,
 ) -> Image.Image:
     """Decode ``source`` into an 8-bit sRGB RGB image within the size limits."""
-    opened = _open(source)
+    opened = _open(source, max_pixels=max_pixels, max_side=max_side)
     try:
         check_size(*opened.size, max_pixels=max_pixels, max_side=max_side)
         try:

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from tools import pipeline
@@ -98,7 +99,11 @@ class Command(BaseCommand):
     def process(
         self, source: Path, render_options: pipeline.RenderOptions, options: dict[str, Any]
     ) -> bytes:
-        image = pipeline.load_image(source)
+        image = pipeline.load_image(
+            source,
+            max_pixels=settings.PIXELFORGE_MAX_PIXELS,
+            max_side=settings.PIXELFORGE_MAX_SIDE,
+        )
         result = pipeline.remove_background(
             image, model=options["model"], matting=not options["no_matting"]
         )
