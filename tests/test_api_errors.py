@@ -180,9 +180,6 @@ def test_it_says_when_there_is_no_foreground(client):
     error_of(post(client, blank, **FAST), 422, "no_foreground")
 
 
-@pytest.mark.xfail(
-    reason="pipeline bug: a 1x1 non-black image raises ZeroDivisionError in pymatting"
-)
 def test_a_one_pixel_image_is_not_a_server_error(client):
     dot = image_bytes(Image.new("RGB", (1, 1), (255, 255, 255)))
     assert post(client, dot, **FAST).status_code < 500

@@ -97,6 +97,15 @@ def test_a_blank_image_does_not_crash():
     assert result.alpha.size == (80, 60)
 
 
+@pytest.mark.parametrize("size", [(1, 1), (1, 5), (3, 2), (7, 7), (8, 8), (9, 1)])
+@pytest.mark.parametrize("colour", [(255, 255, 255), (128, 128, 128), (0, 0, 0)])
+def test_tiny_images_are_cut_out_without_error(size, colour):
+    # A 1x1 grey or white image used to raise ZeroDivisionError inside pymatting.
+    result = remove_background(Image.new("RGB", size, colour))
+    assert result.alpha.size == result.cutout.size == size
+    assert result.cutout.mode == "RGBA"
+
+
 def test_warmup_makes_a_fresh_process_fast(tmp_path):
     warmup()  # fills the on-disk cache if it was empty
     code = (

@@ -23,25 +23,36 @@ from .sessions import REPO_DIR
 
 # Values of the trimap, as pymatting expects them (floats in [0, 1]).
 BACKGROUND, UNKNOWN, FOREGROUND = 0.0, 0.5, 1.0
+# Below this many pixels on a side there is no edge worth matting (and pymatting's foreground
+# pyramid divides by zero on a single pixel): the sharpened saliency is the alpha and the image
+# its own foreground.
+MIN_MATTE_SIDE = 8
 
 
 @dataclass(frozen=True)
 class MatteParams:
-    """The one fixed parameter set; see docs/benchmarks.md for how it was chosen."""
+    """The one fixed parameter set, the same for every image and source.
+
+    Chosen by measurement on the development set with ``benchmarks/quality.py`` (how to run it
+    and the metrics: docs/benchmarks.md); cost bounds come from ``benchmarks/speed.py``. The
+    only size-dependent policy is a cost bound: matting runs at most at ``WORK_SIDE`` in
+    ``remove.py`` and larger images get their alpha by guided upsampling.
+    """
 
     low: float = 10 / 255  # saliency below this is background before erosion
     high: float = 240 / 255  # saliency above this is foreground before erosion
-    band_fraction: float = 0.006  # erosion radius as a fraction of the long side
+    band_fraction: float = 0.005  # erosion radius as a fraction of the long side
     min_band: int = 2  # erosion radius floor, in working pixels
     epsilon: float = 1e-7  # closed-form Laplacian regularisation
     prior_weight: float = 0.0  # pull of the saliency on unknown pixels (0: pure closed form)
     cg_maxiter: int = 2000
+    cg_rtol: float = 1e-4  # relative residual; 1e-7 (pymatting's default) changes no metric
     max_nnz: int = 40_000_000  # incomplete Cholesky budget (~640 MB)
     flip: bool = True  # average the prediction of the mirrored image (segmentation TTA)
     sharpen: float = 1.5  # contrast of the saliency around 0.5 where it is used as alpha
     texture_window: float = 0.03  # window radius for background texture, fraction of long side
-    texture_low: float = 0.03  # background gradient below this: trust the closed-form alpha
-    texture_high: float = 0.06  # above this: trust the sharpened saliency
+    texture_low: float = 0.04  # background gradient below this: trust the closed-form alpha
+    texture_high: float = 0.08  # above this: trust the sharpened saliency
 
 
 DEFAULT_PARAMS = MatteParams()
@@ -135,6 +146,7 @@ def _closed_form(
         x0=prior.ravel()[is_unknown],
         M=pm.ichol(system.tocsc(), max_nnz=params.max_nnz),
         maxiter=params.cg_maxiter,
+        rtol=params.cg_rtol,
     )
     return np.clip(solution, 0.0, 1.0).reshape(trimap.shape)
 
@@ -147,7 +159,7 @@ def estimate_foreground(image: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     """
     foreground = image.astype(np.float32, copy=True)
     partial_alpha = (alpha > 0.0) & (alpha < 1.0)
-    if not partial_alpha.any():
+    if min(alpha.shape) < MIN_MATTE_SIDE or not partial_alpha.any():
         return foreground
     rows, cols = _unknown_box(partial_alpha, pad=8)
     pm = pymatting()
@@ -196,9 +208,11 @@ def matte(
     image: np.ndarray, saliency: np.ndarray, params: MatteParams = DEFAULT_PARAMS
 ) -> np.ndarray:
     """Alpha (float32) for ``image`` from its saliency map: closed form where it can be
-    trusted, the sharpened saliency elsewhere."""
-    trimap = make_trimap(saliency, params)
+    trusted, the sharpened saliency elsewhere (alone on images too small to matte)."""
     sharp = sharpen(saliency, params)
+    if min(saliency.shape) < MIN_MATTE_SIDE:
+        return sharp
+    trimap = make_trimap(saliency, params)
     alpha = solve_alpha(image, trimap, sharp, params)
     unknown = trimap == UNKNOWN
     if unknown.any():
