@@ -9,8 +9,9 @@ temp folder, starts `gunicorn -c gunicorn.conf.py pixelforge.wsgi` with producti
 threads, each uploading real photos (tests/fixtures/*.jpg) through the web form, CSRF token
 and all, until the level's time is up. It reports throughput, p50/p95/p99 latency, errors,
 each worker's peak RSS (VmHWM), the workers' RSS in the first and last third of the level, and
-the throughput the single-image time predicts (cores / seconds per image, measured first with
-one client). Rate limits are turned off for the server it starts. It stops by itself: every
+the throughput the single-image cost predicts (cores / CPU seconds per image, measured first
+with one client: one request already uses more than one core). Rate limits are turned off for
+the server it starts. It stops by itself: every
 level has a deadline, every request a timeout, and gunicorn is terminated at the end.
 """
 
@@ -175,6 +176,19 @@ def worker_pids(master: int) -> list[int]:
     return pids
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User plus system CPU time of the processes, from /proc/<pid>/stat."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
 def status_kib(pid: int, key: str) -> int:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -289,12 +303,19 @@ def run_level(port: int, master: int, clients: int, seconds: float, max_requests
 # --- Report -----------------------------------------------------------------------------
 
 
-def report(single: Level, levels: list[Level], workers: int, cores: int) -> str:
+def report(single: Level, single_cpu: float, levels: list[Level], workers: int, cores: int) -> str:
+    """``single_cpu``: the workers' CPU seconds spent on the one-client level.
+
+    One request already keeps several cores busy (onnxruntime and numba use threads), so the
+    prediction divides the cores by the CPU time an image costs, not by its wall time.
+    """
     per_image = statistics.median(single.latencies) if single.latencies else float("nan")
-    predicted = min(workers, cores) / per_image
+    cpu_per_image = single_cpu / single.done if single.done else float("nan")
+    predicted = min(workers, cores) / cpu_per_image
     lines = [
-        f"single image (1 client, {single.done} requests): median {per_image:.2f} s "
-        f"-> predicted {predicted:.2f} images/s with {min(workers, cores)} busy workers",
+        f"single image (1 client, {single.done} requests): median {per_image:.2f} s wall, "
+        f"{cpu_per_image:.2f} CPU-s (about {cpu_per_image / per_image:.1f} cores busy) "
+        f"-> predicted {predicted:.2f} images/s on {min(workers, cores)} cores",
         "",
         "| clients | done | errors | images/s | vs predicted | p50 s | p95 s | p99 s "
         "| peak RSS per worker (MB) | workers RSS first → last third (MB) |",
@@ -341,7 +362,9 @@ def main(argv: list[str] | None = None) -> int:
             wait_ready(port, server)
             print(f"gunicorn on {HOST}:{port}: {workers} workers, {cores} cores", flush=True)
             run_level(port, server.pid, 1, 30, 2)  # warm every path once
+            cpu_before = cpu_seconds(worker_pids(server.pid))
             single = run_level(port, server.pid, 1, args.duration, args.single)
+            single_cpu = cpu_seconds(worker_pids(server.pid)) - cpu_before
             levels = []
             for clients in args.clients:
                 print(f"{clients} clients for {args.duration:.0f} s ...", flush=True)
@@ -352,7 +375,7 @@ def main(argv: list[str] | None = None) -> int:
             stop(server)
             log_tail = (work / "gunicorn.log").read_text(errors="replace")[-2000:]
         print()
-        print(report(single, levels, workers, cores))
+        print(report(single, single_cpu, levels, workers, cores))
         if any(level.errors for level in levels):
             print("\ngunicorn log (tail):\n" + log_tail)
             return 1
