@@ -15,6 +15,9 @@ hypothesis = pytest.importorskip("hypothesis")
 from pixelforge.wsgi import application  # noqa: E402
 from tests.api_support import configure_api  # noqa: E402
 
+# Django's request_started handler checks open database connections: allow database access.
+pytestmark = pytest.mark.django_db
+
 schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application)
 schema.config.generation.update(modes=[schemathesis.GenerationMode.POSITIVE])
 
