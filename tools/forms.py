@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import UploadedFile
 from PIL import Image
 
 from tools import pipeline
+from tools.images import load_within_limits
 from tools.pipeline.options import MAX_BLUR, MAX_MARGIN
 from tools.samples import SAMPLES, SAMPLES_BY_NAME
 from tools.services.rendering import BackgroundChoice
@@ -86,11 +87,7 @@ def decode_upload(upload: UploadedFile) -> Image.Image:
         ) from None
     upload.seek(0)
     try:
-        return pipeline.load_image(
-            upload,
-            max_pixels=settings.PIXELFORGE_MAX_PIXELS,
-            max_side=settings.PIXELFORGE_MAX_SIDE,
-        )
+        return load_within_limits(upload)
     except pipeline.PipelineError as exc:
         raise forms.ValidationError(str(exc), code="pipeline") from None
 

@@ -10,13 +10,13 @@ import math
 import time
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from PIL import Image
 
 from tools import pipeline
 from tools.api.errors import ApiError
 from tools.api.params import RemovalRequest
+from tools.images import load_within_limits
 from tools.pipeline.composite import placement
 
 log = logging.getLogger(__name__)
@@ -50,11 +50,7 @@ def decode(upload: UploadedFile, parameter: str) -> Image.Image:
     """Decode an uploaded file within the pixel limits, or raise ApiError (413 or 415)."""
     upload.seek(0)
     try:
-        return pipeline.load_image(
-            upload,
-            max_pixels=settings.PIXELFORGE_MAX_PIXELS,
-            max_side=settings.PIXELFORGE_MAX_SIDE,
-        )
+        return load_within_limits(upload)
     except pipeline.ImageTooLarge as exc:
         raise ApiError("image_too_large", str(exc), parameter=parameter) from exc
     except pipeline.UnreadableImage as exc:

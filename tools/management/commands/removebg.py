@@ -12,10 +12,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from tools import pipeline
+from tools.images import load_within_limits
 
 
 def write_atomically(path: Path, data: bytes) -> None:
@@ -99,11 +99,7 @@ class Command(BaseCommand):
     def process(
         self, source: Path, render_options: pipeline.RenderOptions, options: dict[str, Any]
     ) -> bytes:
-        image = pipeline.load_image(
-            source,
-            max_pixels=settings.PIXELFORGE_MAX_PIXELS,
-            max_side=settings.PIXELFORGE_MAX_SIDE,
-        )
+        image = load_within_limits(source)
         result = pipeline.remove_background(
             image, model=options["model"], matting=not options["no_matting"]
         )
