@@ -181,8 +181,12 @@ PIXELFORGE_RESULT_RETENTION_MINUTES = env_int("PIXELFORGE_RESULT_RETENTION_MINUT
 # Expired jobs are purged by `manage.py purge_expired` and, at most this often, on upload.
 PIXELFORGE_PURGE_INTERVAL_SECONDS = env_int("PIXELFORGE_PURGE_INTERVAL_SECONDS", 60, minimum=1)
 PIXELFORGE_MAX_UPLOAD_MB = env_int("PIXELFORGE_MAX_UPLOAD_MB", 25, minimum=1)
+# Larger images are scaled down to fit these two; images declaring more than
+# PIXELFORGE_MAX_INPUT_PIXELS are refused from their header (a JPEG is decoded at a reduced
+# scale, so a 100-megapixel photo is never held at full size).
 PIXELFORGE_MAX_PIXELS = env_int("PIXELFORGE_MAX_PIXELS", 40_000_000, minimum=1)
 PIXELFORGE_MAX_SIDE = env_int("PIXELFORGE_MAX_SIDE", 12_000, minimum=1)
+PIXELFORGE_MAX_INPUT_PIXELS = env_int("PIXELFORGE_MAX_INPUT_PIXELS", 120_000_000, minimum=1)
 # Rate limits (tools/ratelimit.py): client address is REMOTE_ADDR, or the X-Forwarded-For entry
 # this many hops from the right when that many trusted proxies sit in front.
 PIXELFORGE_TRUSTED_PROXY_COUNT = env_int("PIXELFORGE_TRUSTED_PROXY_COUNT", 0, minimum=0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 import pytest
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
@@ -17,6 +18,7 @@ from tests.api_support import (
     subject_image,
     upload,
 )
+from tests.faults import SOLVER_MESSAGE
 from tools import pipeline
 from tools.api import service
 from tools.api.errors import ERRORS
@@ -138,13 +140,28 @@ def test_it_says_an_oversized_text_field_is_too_large(client, settings):
     error_of(post(client, PHOTO, bg_color="f" * 5000), 413, "file_too_large")
 
 
-@pytest.mark.parametrize(
-    ("limit", "value"), [("PIXELFORGE_MAX_PIXELS", 5000), ("PIXELFORGE_MAX_SIDE", 100)]
-)
-def test_it_says_an_image_with_too_many_pixels_is_too_large(client, settings, limit, value):
-    setattr(settings, limit, value)
+def test_it_says_an_image_over_the_input_limit_is_too_large(client, settings):
+    settings.PIXELFORGE_MAX_PIXELS = 5_000
+    settings.PIXELFORGE_MAX_INPUT_PIXELS = 10_000
     error = error_of(post(client, PHOTO, **FAST), 413, "image_too_large", "image_file")
     assert "120 x 90" in error["detail"]
+
+
+@pytest.mark.parametrize(
+    ("limit", "value", "size"),
+    [("PIXELFORGE_MAX_PIXELS", 2_700, (60, 45)), ("PIXELFORGE_MAX_SIDE", 60, (60, 45))],
+)
+def test_it_scales_a_larger_image_down_and_says_so(client, settings, limit, value, size):
+    setattr(settings, limit, value)
+    response = post(client, PHOTO, matting="false", **FAST)
+    assert response.status_code == 200
+    assert response["X-Scaled-From"] == "120x90"
+    assert (int(response["X-Width"]), int(response["X-Height"])) == size
+    as_json = post(client, PHOTO, matting="false", HTTP_ACCEPT="application/json", **FAST)
+    assert as_json.json()["scaled_from"] == {"width": 120, "height": 90}
+    settings.PIXELFORGE_MAX_PIXELS, settings.PIXELFORGE_MAX_SIDE = 40_000_000, 12_000
+    whole = post(client, PHOTO, matting="false", HTTP_ACCEPT="application/json", **FAST)
+    assert "X-Scaled-From" not in whole and whole.json()["scaled_from"] is None
 
 
 @pytest.mark.parametrize(
@@ -205,15 +222,14 @@ def test_any_other_pipeline_error_is_a_422(client, monkeypatch):
     assert error["detail"] == "This image cannot be processed."
 
 
-def test_a_server_fault_is_a_logged_json_500(client, monkeypatch, caplog):
-    def crash(*args, **kwargs):
-        raise RuntimeError("disk on fire")
-
-    monkeypatch.setattr(service.pipeline, "remove_background", crash)
-    with caplog.at_level(logging.ERROR, logger="tools.api.views"):
-        error = error_of(post(client, PHOTO, **FAST), 500, "server_error")
-    assert "Reference" in error["detail"] and "disk" not in error["detail"]
-    assert "disk on fire" in caplog.text
+def test_a_failure_while_processing_is_a_logged_422_not_a_500(client, failing_matting, caplog):
+    """A real solver failure (tests/faults.py) during a valid request."""
+    with caplog.at_level(logging.ERROR, logger="tools.api"):
+        error = error_of(post(client, PHOTO, **FAST), 422, "cannot_process")
+    reference = re.search(r"Reference: ([0-9a-f]{12})", error["detail"]).group(1)
+    assert SOLVER_MESSAGE not in error["detail"] and "Traceback" not in error["detail"]
+    record = next(r for r in caplog.records if reference in r.getMessage())
+    assert record.levelno == logging.ERROR and SOLVER_MESSAGE in record.exc_text
 
 
 def test_errors_are_json_whatever_the_accept_header(client):

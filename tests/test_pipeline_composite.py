@@ -167,16 +167,9 @@ def test_build_render_options_rejects_bad_values(kwargs):
         build_render_options(**kwargs)
 
 
-def test_build_render_options_loads_a_background_image(tmp_path):
-    path = tmp_path / "bg.png"
-    Image.new("RGB", (30, 20), (1, 2, 3)).save(path)
-    options = build_render_options(bg_image_path=path)
-    assert options.bg_image.size == (30, 20)
-
-
 @pytest.mark.parametrize(
     ("fmt", "mode", "magic"),
-    [("png", "RGBA", b"\x89PNG"), ("webp", "RGBA", b"RIFF"), ("jpeg", "RGB", b"\xff\xd8")],
+    [("png", "RGBA", b"\x89PNG"), ("webp", "RGBA", b"RIFF"), ("jpg", "RGB", b"\xff\xd8")],
 )
 def test_encode_formats(fmt, mode, magic):
     data = encode(soft_square_cutout(), fmt)
@@ -187,7 +180,7 @@ def test_encode_formats(fmt, mode, magic):
 
 def test_jpeg_flattens_on_white_and_mask_is_the_alpha():
     cutout = soft_square_cutout()
-    with Image.open(io.BytesIO(encode(cutout, "jpeg"))) as jpeg:
+    with Image.open(io.BytesIO(encode(cutout, "jpg"))) as jpeg:
         assert all(v > 245 for v in jpeg.getpixel((2, 2)))
     with Image.open(io.BytesIO(encode(cutout, "mask"))) as mask:
         assert mask.mode == "L"

@@ -108,3 +108,48 @@ def test_output_takes_a_single_input(tmp_path):
             "-o",
             str(tmp_path / "x.png"),
         )
+
+
+def test_a_failure_while_processing_is_reported_by_name_and_the_rest_go_on(
+    tmp_path, failing_matting
+):
+    """A real solver failure (tests/faults.py) on the 320 x 240 inputs; 160 x 120 are spared."""
+    failing_matting.add((160, 120))
+    photos = inputs(tmp_path, 2)  # photo-0 is 320 x 240, photo-1 is 160 x 120
+    err = StringIO()
+    with pytest.raises(CommandError, match=r"1 of 2 failed: photo-0\.jpg"):
+        call_command(
+            "removebg",
+            *map(str, photos),
+            "--out-dir",
+            str(tmp_path / "out"),
+            "--model",
+            "u2netp",
+            stderr=err,
+            stdout=StringIO(),
+        )
+    log = err.getvalue()
+    assert "[1/2] photo-0.jpg failed while processing" in log and "Traceback" not in log
+    assert not (tmp_path / "out" / "photo-0.png").exists()
+    with Image.open(tmp_path / "out" / "photo-1.png") as result:
+        assert (result.mode, result.size) == ("RGBA", (160, 120))
+
+
+def test_a_large_input_is_scaled_down_with_a_note(tmp_path, settings):
+    settings.PIXELFORGE_MAX_PIXELS = 4_800  # 160 x 120 = 19,200: half of each side fits
+    [_, small] = inputs(tmp_path, 2)
+    _, err = run(str(small), "-o", str(tmp_path / "out.png"), "--model", "u2netp", "--no-matting")
+    assert "note: Your 160 x 120 pixel image was scaled down to 80 x 60 pixels" in err
+    with Image.open(tmp_path / "out.png") as result:
+        assert result.size == (80, 60)
+
+
+def test_the_background_image_obeys_the_site_limits(tmp_path, settings):
+    [source] = inputs(tmp_path, 1)
+    backdrop = tmp_path / "backdrop.png"
+    Image.new("RGB", (400, 300), (0, 0, 200)).save(backdrop)
+    settings.PIXELFORGE_MAX_PIXELS = 50_000
+    settings.PIXELFORGE_MAX_INPUT_PIXELS = 100_000  # the backdrop declares 120,000
+    with pytest.raises(CommandError, match=r"--bg-image .*backdrop\.png: This image is 400 x 300"):
+        run(str(source), "-o", str(tmp_path / "out.png"), "--bg-image", str(backdrop))
+    assert not (tmp_path / "out.png").exists()

@@ -14,6 +14,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from tests.conftest import REPO
+from tests.faults import SOLVER_MESSAGE
 from tests.tool_helpers import TOOL_URL, create_job, result_url, upload_file
 from tools import pipeline
 from tools.checks import check_model_file, log_model_problem
@@ -96,18 +97,19 @@ def test_a_good_model_gives_no_warning():
 
 
 @pytest.mark.django_db
-def test_a_pipeline_crash_marks_the_job_failed_and_logs_its_code(client, monkeypatch, caplog):
-    def crash(*args, **kwargs):
-        raise RuntimeError("onnxruntime exploded")
-
-    monkeypatch.setattr(pipeline, "remove_background", crash)
+def test_a_failure_while_processing_marks_the_job_failed_and_logs_its_code(
+    client, failing_matting, caplog
+):
+    """A real solver failure (tests/faults.py): a clear page with a reference, never a 500."""
     response = client.post(TOOL_URL, {"image": upload_file()})
     assert response.status_code == 422
     job = Job.objects.get()
     assert job.status == Job.Status.FAILED
-    assert f"Reference: {job.code}" in response.content.decode()
+    page = response.content.decode()
+    assert f"Reference: {job.code}" in page
+    assert SOLVER_MESSAGE not in page and "Traceback" not in page
     record = next(r for r in caplog.records if str(job.code) in r.getMessage())
-    assert record.levelno == logging.ERROR and "onnxruntime exploded" in record.exc_text
+    assert record.levelno == logging.ERROR and SOLVER_MESSAGE in record.exc_text
 
 
 @pytest.mark.django_db

@@ -21,7 +21,7 @@ def test_it_shows_the_upload_form(client):
     body = response.content.decode()
     assert 'enctype="multipart/form-data"' in body
     assert 'type="file" name="image"' in body
-    assert "JPEG, PNG, WebP, GIF, BMP or TIFF" in body
+    assert "JPEG, PNG, WebP, HEIC, GIF, BMP or TIFF" in body
     assert "up to 25&nbsp;MB" in body
     assert "deleted with its results after <strong>1 hour</strong>" in body
     assert "No image? Try one of these" in body
@@ -91,7 +91,7 @@ def test_it_rejects_bad_files_with_a_message(client, content, name, message):
     assert response.status_code == 422
     body = response.content.decode()
     assert message in body
-    assert "JPEG, PNG, WebP, GIF, BMP or TIFF" in body
+    assert "JPEG, PNG, WebP, HEIC, GIF, BMP or TIFF" in body
     assert not Job.objects.exists()
 
 
@@ -100,7 +100,7 @@ def test_it_rejects_a_format_it_does_not_accept(client):
     response = client.post(TOOL_URL, {"image": upload})
     assert response.status_code == 422
     body = response.content.decode()
-    assert "not an image we can read. Upload a JPEG, PNG, WebP, GIF, BMP or TIFF file" in body
+    assert "not an image we can read. Upload a JPEG, PNG, WebP, HEIC, GIF, BMP or TIFF file" in body
 
 
 def test_it_rejects_an_oversize_file_while_reading(client, settings):
@@ -112,11 +112,45 @@ def test_it_rejects_an_oversize_file_while_reading(client, settings):
     assert response.wsgi_request.oversize_fields == {"image"}  # stopped while reading
 
 
-def test_it_rejects_too_many_pixels(client, settings):
+def test_it_refuses_an_image_over_the_input_limit(client, settings):
     settings.PIXELFORGE_MAX_PIXELS = 10_000
+    settings.PIXELFORGE_MAX_INPUT_PIXELS = 50_000
     response = client.post(TOOL_URL, {"image": upload_file()})
     assert response.status_code == 422
     assert "360 x 240 pixels" in response.content.decode()
+    assert not Job.objects.exists()
+
+
+def test_it_scales_a_large_image_down_and_says_so_on_the_result_page(client, settings):
+    settings.PIXELFORGE_MAX_PIXELS = 21_600  # 360 x 240 = 86,400: half of each side fits
+    response = client.post(TOOL_URL, {"image": upload_file()}, follow=True)
+    job = Job.objects.get()
+    assert (job.status, job.width, job.height) == ("done", 180, 120)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Your 360 x 240 pixel image was scaled down to 180 x 120 pixels" in page
+    assert "scaled down" not in client.get(response.request["PATH_INFO"]).content.decode()
+
+
+def long_name_body(field: str, name: str, data: bytes) -> tuple[bytes, str]:
+    """A multipart body with a file name Django's test client would cut to 255 characters."""
+    boundary = "pixelforge-test-boundary"
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{name}"'
+        "\r\nContent-Type: image/png\r\n\r\n"
+    )
+    body = head.encode() + data + f"\r\n--{boundary}--\r\n".encode()
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+def test_a_thousand_character_file_name_gets_the_form_with_a_message(client):
+    body, content_type = long_name_body("image", "a" * 1000 + ".png", image_bytes("PNG"))
+    response = client.generic("POST", TOOL_URL, body, content_type=content_type)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "rename it" in page
+    assert 'type="file" name="image"' in page  # the form again, not Django's bare page
+    assert not Job.objects.exists()
 
 
 def test_it_reports_errors_as_json_for_scripts(client):

@@ -8,25 +8,15 @@ from django.core.files.uploadedfile import UploadedFile
 from PIL import Image
 
 from tools import pipeline
-from tools.images import load_within_limits
+from tools.images import decode_within_limits, load_within_limits
+from tools.pipeline.formats import ACCEPT_ATTR, ACCEPTED_TEXT
 from tools.pipeline.options import MAX_BLUR, MAX_MARGIN
 from tools.samples import SAMPLES, SAMPLES_BY_NAME
 from tools.services.rendering import BackgroundChoice
+from tools.uploads import max_upload_bytes
 
-# Pillow format names we decode, and how we name them to people.
-ACCEPTED_FORMATS = {
-    "JPEG": "JPEG",
-    "PNG": "PNG",
-    "WEBP": "WebP",
-    "GIF": "GIF",
-    "BMP": "BMP",
-    "TIFF": "TIFF",
-}
-ACCEPTED_TEXT = "JPEG, PNG, WebP, GIF, BMP or TIFF"
-ACCEPT_ATTR = (
-    "image/jpeg,image/png,image/webp,image/gif,image/bmp,image/tiff,"
-    ".jpg,.jpeg,.png,.webp,.gif,.bmp,.tif,.tiff"
-)
+__all__ = ["ACCEPTED_TEXT", "ACCEPT_ATTR", "max_upload_bytes"]  # the views import them from here
+
 COLOR_PRESETS = (
     ("#ffffff", "White"),
     ("#000000", "Black"),
@@ -37,59 +27,15 @@ COLOR_PRESETS = (
 )
 
 
-def max_upload_bytes() -> int:
-    return settings.PIXELFORGE_MAX_UPLOAD_MB * 1024 * 1024
-
-
-def declared_size(upload: UploadedFile) -> tuple[int, int] | None:
-    """The size a file's header declares, read without Pillow's decompression-bomb guard.
-
-    Only used once Pillow has refused a file as a bomb, so the message can say how large it
-    is; nothing is decoded here.
-    """
-    upload.seek(0)
-    prefix = upload.read(16)
-    for name in ACCEPTED_FORMATS:
-        factory, accept = Image.OPEN[name]
-        if accept is not None and not accept(prefix):
-            continue
-        upload.seek(0)
-        try:
-            with factory(upload, "") as header:
-                return header.size
-        except Exception:
-            continue
-    return None
-
-
-def _size_error(upload: UploadedFile) -> forms.ValidationError:
-    size = declared_size(upload)
-    limits = (
-        f"the limit is {settings.PIXELFORGE_MAX_SIDE} pixels on the longest side and "
-        f"{settings.PIXELFORGE_MAX_PIXELS / 1e6:.0f} megapixels in total. Resize it and try again."
-    )
-    said = f"This image is {size[0]} x {size[1]} pixels" if size else "This image is too large"
-    return forms.ValidationError(f"{said}; {limits}", code="too_large")
-
-
-def decode_upload(upload: UploadedFile) -> Image.Image:
-    """Check the format from the file's header, then decode it within the pixel limits."""
-    try:
-        upload.seek(0)
-        with Image.open(upload, formats=list(ACCEPTED_FORMATS)):
-            pass  # only the header is read here
-    except Image.DecompressionBombError:
-        raise _size_error(upload) from None
-    except Exception:
-        raise forms.ValidationError(
-            f"This file is not an image we can read. Upload a {ACCEPTED_TEXT} file.",
-            code="unreadable",
-        ) from None
+def decode_upload(upload: UploadedFile) -> pipeline.Decoded:
+    """Decode an uploaded file within the site's limits (scaled down to fit when larger)."""
     upload.seek(0)
     try:
-        return load_within_limits(upload)
+        return decode_within_limits(upload)
+    except pipeline.ImageTooLarge as exc:
+        raise forms.ValidationError(str(exc), code="too_large") from None
     except pipeline.PipelineError as exc:
-        raise forms.ValidationError(str(exc), code="pipeline") from None
+        raise forms.ValidationError(str(exc), code="unreadable") from None
 
 
 class CappedFileForm(forms.Form):
@@ -122,21 +68,26 @@ class UploadForm(CappedFileForm):
             self.errors.pop("image", None)
             self.add_error("image", self.too_large_error())
 
+    notice = ""  # set when the image was scaled down to fit the limits
+
     def clean_image(self) -> Image.Image:
         upload = self.cleaned_data["image"]
         if upload.size > max_upload_bytes():
             raise self.too_large_error()
         self.filename = upload.name or ""
-        return decode_upload(upload)
+        decoded = decode_upload(upload)
+        self.notice = decoded.notice()
+        return decoded.image
 
 
 class SampleForm(forms.Form):
+    notice = ""
     sample = forms.ChoiceField(choices=[(s.name, s.title) for s in SAMPLES])
 
     def clean_sample(self) -> Image.Image:
         sample = SAMPLES_BY_NAME[self.cleaned_data["sample"]]
         self.filename = f"{sample.name}.jpg"
-        return pipeline.load_image(sample.file_path())
+        return load_within_limits(sample.file_path())
 
 
 class BackgroundForm(CappedFileForm):
@@ -200,7 +151,7 @@ class BackgroundForm(CappedFileForm):
             return None
         if upload.size > max_upload_bytes():
             raise self.too_large_error()
-        return decode_upload(upload)
+        return decode_upload(upload).image
 
     def clean(self) -> dict:
         data = super().clean()

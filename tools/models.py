@@ -15,11 +15,6 @@ def job_dir(code: uuid.UUID | str) -> str:
     return f"jobs/{uuid.UUID(str(code))}"
 
 
-def job_file_path(instance: Job, filename: str) -> str:
-    # ``filename`` is one of the fixed names in Job.FILES, never the upload's name.
-    return f"{job_dir(instance.code)}/{filename}"
-
-
 def default_expiry() -> timezone.datetime:
     return timezone.now() + timedelta(minutes=settings.PIXELFORGE_RESULT_RETENTION_MINUTES)
 
@@ -60,12 +55,13 @@ class Job(models.Model):
     subjects = models.JSONField(default=list, blank=True)  # [{"index", "box", "area"}]
     render_options = models.JSONField(default=dict, blank=True)  # the last chosen background
     options_version = models.PositiveIntegerField(default=0)  # busts preview caches
-    original = models.FileField(upload_to=job_file_path, blank=True)
-    cutout = models.FileField(upload_to=job_file_path, blank=True)
-    alpha = models.FileField(upload_to=job_file_path, blank=True)
-    original_preview = models.FileField(upload_to=job_file_path, blank=True)
-    cutout_preview = models.FileField(upload_to=job_file_path, blank=True)
-    background = models.FileField(upload_to=job_file_path, blank=True)
+    # File names are set by tools.services.storage (jobs/<code>/<a name from FILES>).
+    original = models.FileField(blank=True)
+    cutout = models.FileField(blank=True)
+    alpha = models.FileField(blank=True)
+    original_preview = models.FileField(blank=True)
+    cutout_preview = models.FileField(blank=True)
+    background = models.FileField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField(default=default_expiry, db_index=True)
 
@@ -76,10 +72,6 @@ class Job(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} ({self.status})"
-
-    @property
-    def is_expired(self) -> bool:
-        return self.expires_at <= timezone.now()
 
     @property
     def megapixels(self) -> float:

@@ -7,8 +7,16 @@ name so the form can say the file was too large rather than missing.
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.http import HttpRequest
+from django.http.multipartparser import MultiPartParserError
+
+
+def max_upload_bytes() -> int:
+    """The largest file the form or the API accepts (PIXELFORGE_MAX_UPLOAD_MB), in bytes."""
+    return settings.PIXELFORGE_MAX_UPLOAD_MB * 1024 * 1024
 
 
 class SizeCapUploadHandler(FileUploadHandler):
@@ -40,3 +48,26 @@ def cap_uploads(request: HttpRequest, limit: int) -> None:
 
 def oversize_fields(request: HttpRequest) -> set[str]:
     return getattr(request, "oversize_fields", set())
+
+
+def unreadable_body(request: HttpRequest) -> str:
+    """Parse the form body now; "" when it is readable, else what to tell the person.
+
+    Django raises on a body it will not parse (a part header over 1 KB, such as a file name of
+    a thousand characters; too many files or fields); left to Django, that is a bare 400 page.
+    """
+    try:
+        request.POST  # noqa: B018  (parses the body, files included)
+    except RequestDataTooBig:
+        return (
+            f"This upload is larger than {settings.PIXELFORGE_MAX_UPLOAD_MB} MB. "
+            "Choose a smaller file."
+        )
+    except TooManyFilesSent:
+        return "Send one image at a time."
+    except (MultiPartParserError, TooManyFieldsSent):
+        return (
+            "This upload could not be read. If the file has a very long name, rename it "
+            "(a few words are plenty) and try again."
+        )
+    return ""

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 from django.http import JsonResponse
 
+from tools.pipeline.formats import ACCEPTED_TEXT
+
 
 @dataclass(frozen=True)
 class ErrorKind:
@@ -36,7 +38,13 @@ ERRORS: dict[str, ErrorKind] = {
             "Unknown parameter",
             "A form field this endpoint does not take (often a typo), or one given twice.",
         ),
-        ErrorKind(400, "malformed_request", "Malformed request", "A broken multipart body."),
+        ErrorKind(
+            400,
+            "malformed_request",
+            "Malformed request",
+            "A broken multipart body, a part header over 1 KB (such as a very long file name), "
+            "or more than two files.",
+        ),
         ErrorKind(
             401,
             "api_key_required",
@@ -55,13 +63,15 @@ ERRORS: dict[str, ErrorKind] = {
             413,
             "image_too_large",
             "The image has too many pixels",
-            "The image is over the pixel count or longest-side limit.",
+            "The image declares more pixels than the server accepts at all (larger than the "
+            "working limit but within that, it is scaled down instead).",
         ),
         ErrorKind(
             415,
             "unreadable_image",
             "The file is not an image we can read",
-            "Not a JPEG, PNG, WebP, GIF, BMP or TIFF file, or a damaged one.",
+            f"Not a {ACCEPTED_TEXT} file (other formats, such as TGA, ICO or EPS, are refused "
+            "unread), or a damaged one.",
         ),
         ErrorKind(
             415,
@@ -79,7 +89,7 @@ ERRORS: dict[str, ErrorKind] = {
             422,
             "cannot_process",
             "The image cannot be processed",
-            "The image was read but the background could not be removed.",
+            "The image was read but the background could not be removed; logged with a reference.",
         ),
         ErrorKind(
             429,

@@ -29,6 +29,14 @@ RESULT_HEADERS: list[tuple[str, str, str]] = [  # (name, JSON type, description)
         "compositing and encoding, e.g. 0.842.",
     ),
 ]
+OPTIONAL_HEADERS: list[tuple[str, str, str]] = [
+    (
+        "X-Scaled-From",
+        "string",
+        "WIDTHxHEIGHT of the uploaded image, sent only when it was larger than this server's "
+        "pixel or side limit and was scaled down to fit before processing.",
+    ),
+]
 STATUS_TEXT = {
     400: "Bad parameter",
     401: "API key required",
@@ -123,7 +131,13 @@ def success_response() -> dict[str, object]:
             "Accept: application/json, a JSON object with the same fields and the image in "
             "base64. The subject's box is in output pixels, after cropping."
         ),
-        "headers": {name: _header(kind, text) for name, kind, text in RESULT_HEADERS},
+        "headers": {
+            **{name: _header(kind, text) for name, kind, text in RESULT_HEADERS},
+            **{
+                name: {**_header(kind, text), "required": False}
+                for name, kind, text in OPTIONAL_HEADERS
+            },
+        },
         "content": {
             **images,
             "application/json": {"schema": {"$ref": "#/components/schemas/RemovalResult"}},
@@ -205,6 +219,11 @@ def schemas() -> dict[str, object]:
                 "format": {"type": "string", "enum": sorted(CONTENT_TYPES)},
                 "content_type": {"type": "string", "enum": sorted(set(CONTENT_TYPES.values()))},
                 "image_base64": {"type": "string", "contentEncoding": "base64"},
+                "scaled_from": {
+                    "type": ["object", "null"],
+                    "description": "The upload's size when it was scaled down to fit, else null.",
+                    "properties": {"width": integer, "height": integer},
+                },
             },
         },
     }

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest
 from django.http.multipartparser import MultiPartParserError
@@ -19,9 +19,10 @@ from PIL import Image
 
 from tools import pipeline
 from tools.api.errors import ApiError
-from tools.uploads import cap_uploads, oversize_fields
+from tools.pipeline.formats import ACCEPTED_TEXT, OUTPUTS
+from tools.uploads import cap_uploads, max_upload_bytes, oversize_fields
 
-FORMATS = ("png", "webp", "jpg", "mask")
+FORMATS = tuple(OUTPUTS)
 SIZES = ("preview", "full")
 TRUE = {"true", "1", "yes", "on"}
 FALSE = {"false", "0", "no", "off"}
@@ -52,9 +53,11 @@ def declared_params() -> list[Param]:
         Param(
             "image_file",
             "file",
-            "The photo: JPEG, PNG, WebP, GIF (first frame), BMP or TIFF, at most "
-            f"{settings.PIXELFORGE_MAX_UPLOAD_MB} MB and {settings.PIXELFORGE_MAX_PIXELS:,} "
-            f"pixels, {settings.PIXELFORGE_MAX_SIDE:,} px on the longest side.",
+            f"The photo: {ACCEPTED_TEXT} (GIF: first frame), at most "
+            f"{settings.PIXELFORGE_MAX_UPLOAD_MB} MB and {settings.PIXELFORGE_MAX_INPUT_PIXELS:,} "
+            f"pixels. Larger than {settings.PIXELFORGE_MAX_PIXELS:,} pixels or "
+            f"{settings.PIXELFORGE_MAX_SIDE:,} px on the longest side, it is scaled down to fit "
+            "(see the X-Scaled-From header).",
             required=True,
         ),
         Param(
@@ -145,10 +148,6 @@ class RemovalRequest:
     matting: bool
 
 
-def upload_limit_bytes() -> int:
-    return settings.PIXELFORGE_MAX_UPLOAD_MB * 1024 * 1024
-
-
 def _too_large(parameter: str | None = None) -> ApiError:
     return ApiError(
         "file_too_large",
@@ -170,16 +169,23 @@ def read_form(request: HttpRequest) -> tuple[dict[str, str], dict[str, UploadedF
         body_size = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         body_size = 0
-    if body_size > 2 * upload_limit_bytes() + settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+    if body_size > 2 * max_upload_bytes() + settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
         raise _too_large()
-    cap_uploads(request, upload_limit_bytes())
+    cap_uploads(request, max_upload_bytes())
     try:
         fields, files = request.POST, request.FILES
     except RequestDataTooBig:
         raise _too_large() from None
+    except TooManyFilesSent as exc:
+        raise ApiError(
+            "malformed_request",
+            "Send at most two files: image_file and, optionally, bg_image_file.",
+        ) from exc
     except (MultiPartParserError, TooManyFieldsSent, ValueError) as exc:
         raise ApiError(
-            "malformed_request", f"The multipart body could not be read ({exc})."
+            "malformed_request",
+            f"The multipart body could not be read ({exc}). A part header (with its file "
+            "name) may be at most 1 KB.",
         ) from exc
     oversize = sorted(oversize_fields(request))
     if oversize:
@@ -253,8 +259,8 @@ def parse_removal(request: HttpRequest) -> RemovalRequest:
         )
     try:
         margin = pipeline.parse_margin(fields.get("crop_margin"))
-    except ValueError as exc:
-        raise ApiError("invalid_parameter", str(exc), parameter="crop_margin") from exc
+    except pipeline.OptionError as exc:
+        raise option_error(exc) from exc
     parsed = RemovalRequest(
         image=files["image_file"],
         format=_choice(fields, params["format"]),
@@ -276,6 +282,19 @@ def parse_removal(request: HttpRequest) -> RemovalRequest:
 _BACKGROUND_PLACEHOLDER = Image.new("RGB", (1, 1))
 
 
+# The API parameter each build_render_options argument comes from.
+PARAMETER_OF_OPTION = {
+    "bg_color": "bg_color",
+    "bg_image": "bg_image_file",
+    "blur": "blur",
+    "margin": "crop_margin",
+}
+
+
+def option_error(exc: pipeline.OptionError) -> ApiError:
+    return ApiError("invalid_parameter", str(exc), parameter=PARAMETER_OF_OPTION.get(exc.field))
+
+
 def check_options(parsed: RemovalRequest) -> None:
     """Run the pipeline's own option checks before any decoding (fail fast and cheaply)."""
     try:
@@ -286,16 +305,5 @@ def check_options(parsed: RemovalRequest) -> None:
             crop=parsed.crop,
             margin=parsed.crop_margin.pixels(None),
         )
-    except ValueError as exc:
-        raise ApiError("invalid_parameter", str(exc), parameter=_blame(str(exc), parsed)) from exc
-
-
-def _blame(message: str, parsed: RemovalRequest) -> str | None:
-    """The parameter a pipeline option message is about, for the error's source."""
-    lowered = message.lower()
-    if "one background" in lowered:
-        return "bg_image_file" if parsed.bg_image is not None else "bg_color"
-    for word, name in (("colour", "bg_color"), ("blur", "blur"), ("margin", "crop_margin")):
-        if word in lowered:
-            return name
-    return None
+    except pipeline.OptionError as exc:
+        raise option_error(exc) from exc

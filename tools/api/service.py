@@ -5,9 +5,12 @@ Plain functions on typed values; the view only turns their result or ApiError in
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import time
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.core.files.uploadedfile import UploadedFile
@@ -15,16 +18,15 @@ from PIL import Image
 
 from tools import pipeline
 from tools.api.errors import ApiError
-from tools.api.params import RemovalRequest
-from tools.images import load_within_limits
+from tools.api.params import RemovalRequest, option_error
+from tools.images import decode_within_limits
 from tools.pipeline.composite import placement
+from tools.pipeline.formats import OUTPUTS
 
 log = logging.getLogger(__name__)
 
 PREVIEW_PIXELS = 250_000  # size=preview: at most 0.25 megapixels
-ENCODER_FORMATS = {"png": "png", "webp": "webp", "jpg": "jpeg", "mask": "mask"}
-CONTENT_TYPES = {"png": "image/png", "webp": "image/webp", "jpg": "image/jpeg", "mask": "image/png"}
-EXTENSIONS = {"png": "png", "webp": "webp", "jpg": "jpg", "mask": "png"}
+CONTENT_TYPES = {name: fmt.content_type for name, fmt in OUTPUTS.items()}
 
 
 @dataclass(frozen=True)
@@ -35,22 +37,23 @@ class Removal:
     height: int
     foreground: tuple[int, int, int, int]  # (left, top, width, height) in the output image
     seconds: float  # decoding, removal, compositing and encoding
+    scaled_from: tuple[int, int] | None = None  # the upload's size, when it was scaled down
 
     @property
     def content_type(self) -> str:
-        return CONTENT_TYPES[self.format]
+        return OUTPUTS[self.format].content_type
 
     @property
     def filename(self) -> str:
         suffix = "-mask" if self.format == "mask" else ""
-        return f"pixelforge{suffix}.{EXTENSIONS[self.format]}"
+        return f"pixelforge{suffix}.{OUTPUTS[self.format].extension}"
 
 
-def decode(upload: UploadedFile, parameter: str) -> Image.Image:
-    """Decode an uploaded file within the pixel limits, or raise ApiError (413 or 415)."""
+def decode(upload: UploadedFile, parameter: str) -> pipeline.Decoded:
+    """Decode an uploaded file within the site's limits, or raise ApiError (413 or 415)."""
     upload.seek(0)
     try:
-        return load_within_limits(upload)
+        return decode_within_limits(upload)
     except pipeline.ImageTooLarge as exc:
         raise ApiError("image_too_large", str(exc), parameter=parameter) from exc
     except pipeline.UnreadableImage as exc:
@@ -82,6 +85,28 @@ def cut_out(image: Image.Image, *, model: str, matting: bool) -> pipeline.Cutout
         raise ApiError("cannot_process", str(exc)) from exc
 
 
+@contextlib.contextmanager
+def processing_guard() -> Iterator[None]:
+    """Any unexpected failure while processing becomes a logged 422 with a reference.
+
+    The input was read and the parameters are valid, so the failure is about this image (a
+    solver that gives up, a size an encoder cannot write); a 500 would tell the client
+    nothing and invite blind retries.
+    """
+    try:
+        yield
+    except ApiError:
+        raise
+    except Exception as exc:
+        reference = uuid.uuid4().hex[:12]
+        log.exception("API: processing failed (reference %s)", reference)
+        raise ApiError(
+            "cannot_process",
+            "This image could not be processed. Try a smaller version of it, turn matting "
+            f"off, or try another image. (Reference: {reference})",
+        ) from exc
+
+
 def render_options(
     parsed: RemovalRequest, background: Image.Image | None, margin: int
 ) -> pipeline.RenderOptions:
@@ -95,31 +120,33 @@ def render_options(
             crop=parsed.crop,
             margin=margin,
         )
-    except ValueError as exc:  # checked before decoding; kept for safety
-        raise ApiError("invalid_parameter", str(exc)) from exc
+    except pipeline.OptionError as exc:  # checked before decoding; kept for safety
+        raise option_error(exc) from exc
 
 
 def remove(parsed: RemovalRequest) -> Removal:
     """Run the whole pipeline for one API request."""
     started = time.perf_counter()
-    image = decode(parsed.image, "image_file")
-    background = decode(parsed.bg_image, "bg_image_file") if parsed.bg_image else None
-    if parsed.size == "preview":
-        image = to_preview(image)
-    result = cut_out(image, model=parsed.model, matting=parsed.matting)
-    subject = pipeline.subject_bbox(result.alpha)
-    if subject is None:
-        raise ApiError(
-            "no_foreground",
-            "No subject was found in this image, so there is nothing to keep. Try a photo with "
-            "a clear subject, or the other model.",
-        )
-    options = render_options(parsed, background, parsed.crop_margin.pixels(subject))
-    output = pipeline.render(result.original, result.cutout, options)
-    if output.mode == "RGBA" and output.getchannel("A").getextrema()[0] == 255:
-        output = output.convert("RGB")  # a background was chosen: smaller files, same pixels
-    data = pipeline.encode(output, ENCODER_FORMATS[parsed.format])
-    box = placement(result.alpha, options).box
+    decoded = decode(parsed.image, "image_file")
+    background = decode(parsed.bg_image, "bg_image_file").image if parsed.bg_image else None
+    with processing_guard():
+        image = decoded.image
+        if parsed.size == "preview":
+            image = to_preview(image)
+        result = cut_out(image, model=parsed.model, matting=parsed.matting)
+        subject = pipeline.subject_bbox(result.alpha)
+        if subject is None:
+            raise ApiError(
+                "no_foreground",
+                "No subject was found in this image, so there is nothing to keep. Try a photo "
+                "with a clear subject, or the other model.",
+            )
+        options = render_options(parsed, background, parsed.crop_margin.pixels(subject))
+        output = pipeline.render(result.original, result.cutout, options)
+        if output.mode == "RGBA" and output.getchannel("A").getextrema()[0] == 255:
+            output = output.convert("RGB")  # a background was chosen: smaller files, same pixels
+        data = pipeline.encode(output, parsed.format)
+        box = placement(result.alpha, options).box
     foreground = (subject[0] - box[0], subject[1] - box[1], subject[2], subject[3])
     return Removal(
         data=data,
@@ -128,4 +155,5 @@ def remove(parsed: RemovalRequest) -> Removal:
         height=output.height,
         foreground=foreground,
         seconds=time.perf_counter() - started,
+        scaled_from=decoded.source_size if decoded.scaled else None,
     )

@@ -57,7 +57,14 @@ def result_headers(removal: service.Removal) -> dict[str, str]:
         "X-Foreground-Width": str(width),
         "X-Foreground-Height": str(height),
         "X-Processing-Time": f"{removal.seconds:.3f}",
-    }
+    } | scaled_header(removal)
+
+
+def scaled_header(removal: service.Removal) -> dict[str, str]:
+    """X-Scaled-From: WIDTHxHEIGHT of the upload, only when it was scaled down to fit."""
+    if removal.scaled_from is None:
+        return {}
+    return {"X-Scaled-From": "{}x{}".format(*removal.scaled_from)}
 
 
 def wants_json(request: HttpRequest, content_type: str) -> bool:
@@ -79,6 +86,11 @@ def removal_response(request: HttpRequest, removal: service.Removal) -> HttpResp
                 "format": removal.format,
                 "content_type": removal.content_type,
                 "image_base64": base64.b64encode(removal.data).decode("ascii"),
+                "scaled_from": (
+                    dict(zip(("width", "height"), removal.scaled_from, strict=True))
+                    if removal.scaled_from
+                    else None
+                ),
             }
         )
     else:
@@ -110,7 +122,7 @@ def docs(request: HttpRequest) -> HttpResponse:
             "openapi_url": request.build_absolute_uri(reverse("api:openapi")),
             "params": declared_params(),
             "errors": sorted(ERRORS.values(), key=lambda kind: (kind.status, kind.code)),
-            "headers": openapi_doc.RESULT_HEADERS,
+            "headers": openapi_doc.RESULT_HEADERS + openapi_doc.OPTIONAL_HEADERS,
             "keys_required": keys_required(),
             "rate_limit": openapi_doc.rate_limit_text(),
         },

@@ -5,12 +5,13 @@ decode (load_image) -> segment + matte (remove_background) -> composite (render)
 
 from . import options
 from .composite import cover_fit, placement, render
-from .decode import load_image
+from .decode import Decoded, DecodeLimits, decode_image, load_image
 from .encode import encode
 from .errors import ImageTooLarge, ModelUnavailable, PipelineError, UnreadableImage
 from .manifest import DEFAULT_MODEL, MODELS, get_spec
 from .options import (
     Margin,
+    OptionError,
     RenderOptions,
     build_render_options,
     parse_hex_color,
@@ -26,9 +27,12 @@ __all__ = [
     "DEFAULT_MODEL",
     "MODELS",
     "Cutout",
+    "DecodeLimits",
+    "Decoded",
     "ImageTooLarge",
     "Margin",
     "ModelUnavailable",
+    "OptionError",
     "PipelineError",
     "RenderOptions",
     "Subject",
@@ -36,6 +40,7 @@ __all__ = [
     "build_render_options",
     "configure",
     "cover_fit",
+    "decode_image",
     "encode",
     "find_subjects",
     "get_session",

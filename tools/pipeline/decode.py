@@ -1,10 +1,17 @@
-"""Decode untrusted input into an 8-bit sRGB ``RGB`` image.
+"""Decode untrusted input into an 8-bit sRGB ``RGB`` image, within the caller's limits.
 
-The size limits are checked against the header before any pixel data is decoded, so a
-decompression bomb costs a header read, not gigabytes of memory. Every mode Pillow opens
-(RGB, RGBA, L, LA, P with transparency, CMYK, 16-bit and float greys) ends up as 8-bit RGB;
-an embedded ICC profile is converted to sRGB; EXIF orientation is applied; animated files
-give their first frame.
+Only the formats in ``formats.INPUTS`` are opened: the file is offered to those Pillow plugins
+alone, so no other plugin (nor Ghostscript, for EPS) ever sees it. The limits are checked
+against the header before any pixel data is decoded, so a decompression bomb costs a header
+read, not gigabytes of memory. An image over the working limits (``max_pixels``,
+``max_side``) but within ``max_input_pixels`` is scaled down to fit; a JPEG is then decoded at
+a reduced scale (``draft``), so a 100-megapixel photo is never held at full size.
+
+Every mode Pillow opens (RGB, RGBA, L, LA, P with transparency, CMYK, 16-bit and float greys)
+ends up as 8-bit RGB; an embedded ICC profile is converted to sRGB; EXIF orientation is
+applied; animated files give their first frame. No metadata survives: the result's ``info`` is
+empty (no EXIF with GPS, no XMP, no comment, no ICC profile), so nothing from the upload can
+reach a stored or served file.
 
 Transparency in the input is composited over white. The model was trained on opaque photos,
 and the colour of fully transparent pixels is arbitrary (often black), so flattening on white
@@ -14,16 +21,33 @@ shows the subject on a plain background, which U2-Net separates well.
 from __future__ import annotations
 
 import io
+import math
 import struct
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
-from PIL import Image, ImageCms, ImageOps
+import pillow_heif
+from PIL import (
+    BmpImagePlugin,  # noqa: F401  (importing a plugin registers it in Image.OPEN)
+    GifImagePlugin,  # noqa: F401
+    Image,
+    ImageCms,
+    ImageFile,
+    ImageOps,
+    JpegImagePlugin,  # noqa: F401
+    PngImagePlugin,  # noqa: F401
+    TiffImagePlugin,  # noqa: F401
+    WebPImagePlugin,  # noqa: F401
+)
 
 from .errors import ImageTooLarge, UnreadableImage
+from .formats import ACCEPTED_TEXT, INPUT_PILLOW_NAMES
 
-ACCEPTED = "JPEG, PNG, WebP, GIF, BMP or TIFF"
+pillow_heif.register_heif_opener()
+
+ACCEPTED = ACCEPTED_TEXT
 DECODE_ERRORS = (
     OSError,
     SyntaxError,
@@ -40,39 +64,86 @@ _SRGB = ImageCms.createProfile("sRGB")
 _ALPHA_MODES = {"RGBA": "RGB", "LA": "L", "PA": "RGB", "RGBa": "RGB", "La": "L"}
 
 
+@dataclass(frozen=True)
+class DecodeLimits:
+    """How large an input may be; the caller decides (the site reads them from its settings).
+
+    ``max_pixels`` and ``max_side`` bound the decoded image: larger inputs are scaled down to
+    fit. ``max_input_pixels`` bounds what the file may declare at all: above it the file is
+    refused from its header, before any decoding.
+    """
+
+    max_pixels: int
+    max_side: int
+    max_input_pixels: int
+
+    def fit(self, width: int, height: int) -> tuple[int, int]:
+        """(width, height) scaled down, keeping the aspect ratio, to fit both limits."""
+        scale = min(1.0, self.max_side / max(width, height))
+        scale = min(scale, math.sqrt(self.max_pixels / (width * height)))
+        if scale >= 1.0:
+            return width, height
+        return max(1, math.floor(width * scale)), max(1, math.floor(height * scale))
+
+
+@dataclass(frozen=True)
+class Decoded:
+    image: Image.Image  # RGB, sRGB, no metadata, within the limits
+    source_size: tuple[int, int]  # the size the file declares (before EXIF rotation)
+
+    @property
+    def scaled(self) -> bool:
+        return sorted(self.image.size) != sorted(self.source_size)
+
+    def notice(self) -> str:
+        """What to tell the person when the image was scaled down ("" when it was not)."""
+        if not self.scaled:
+            return ""
+        width, height = self.source_size
+        new_width, new_height = self.image.size
+        return (
+            f"Your {width} x {height} pixel image was scaled down to {new_width} x {new_height} "
+            "pixels to fit this site's size limit."
+        )
+
+
 def _unreadable(detail: str) -> UnreadableImage:
     return UnreadableImage(
         f"This file could not be read as an image ({detail}). Upload a {ACCEPTED} file."
     )
 
 
-def _open(source: bytes | BinaryIO | Path, *, max_pixels: int, max_side: int) -> Image.Image:
-    fp: BinaryIO | Path = io.BytesIO(source) if isinstance(source, bytes | bytearray) else source
-    try:
-        return Image.open(fp)
-    except Image.DecompressionBombError as exc:
-        # Pillow's own guard (far above our limits) fired before we could read the size.
-        raise ImageTooLarge(
-            "This image declares far too many pixels to process; the limit is "
-            f"{max_side} pixels on the longest side and {max_pixels / 1e6:.0f} megapixels "
-            "in total. Resize it and try again."
-        ) from exc
-    except FileNotFoundError:
-        raise
-    except Image.UnidentifiedImageError as exc:
-        raise _unreadable("its format was not recognised") from exc
-    except DECODE_ERRORS as exc:
-        raise _unreadable(type(exc).__name__ if not str(exc) else str(exc)) from exc
+def _open_allowed(fp: BinaryIO) -> ImageFile.ImageFile:
+    """Open ``fp`` with the allow-listed plugins only.
+
+    The same loop as Pillow's ``Image.open(fp, formats=...)``, less its process-wide
+    decompression-bomb check: our own size checks are stricter for every format, and a large
+    JPEG within ``max_input_pixels`` is decoded at a reduced scale, which Pillow's global
+    limit would refuse before we could ask for that.
+    """
+    prefix = fp.read(16)
+    for name in INPUT_PILLOW_NAMES:
+        factory, accept = Image.OPEN[name]
+        if accept is not None and not accept(prefix):
+            continue
+        fp.seek(0)
+        try:
+            return factory(fp, "")
+        except (SyntaxError, IndexError, TypeError, struct.error):
+            continue  # claimed by its signature but not that format after all
+    raise UnreadableImage(f"This file is not an image we can read. Upload a {ACCEPTED} file.")
 
 
-def check_size(width: int, height: int, *, max_pixels: int, max_side: int) -> None:
-    """Raise ImageTooLarge when the declared size is over either limit."""
+def check_size(width: int, height: int, limits: DecodeLimits) -> None:
+    """Raise ImageTooLarge when the declared size is over ``max_input_pixels``."""
     if width <= 0 or height <= 0:
         raise _unreadable(f"it declares an empty size of {width} x {height}")
-    if max(width, height) > max_side or width * height > max_pixels:
+    if width * height > limits.max_input_pixels:
         raise ImageTooLarge(
-            f"This image is {width} x {height} pixels; the limit is {max_side} pixels on the "
-            f"longest side and {max_pixels / 1e6:.0f} megapixels in total. Resize it and try again."
+            f"This image is {width} x {height} pixels; this site takes images up to "
+            f"{limits.max_input_pixels / 1e6:.0f} megapixels and scales them down to at most "
+            f"{limits.max_side} pixels on the longest side and {limits.max_pixels / 1e6:.0f} "
+            "megapixels. Resize it and try again."
         )
 
 
@@ -121,30 +192,54 @@ def _to_srgb(image: Image.Image, icc: bytes | None) -> Image.Image:
     return image.convert("RGB")
 
 
-def load_image(
-    source: bytes | BinaryIO | Path,
-    *,
-    max_pixels: int = 40_000_000,
-    max_side: int = 12_000,
-) -> Image.Image:
-    """Decode ``source`` into an 8-bit sRGB RGB image within the size limits."""
-    opened = _open(source, max_pixels=max_pixels, max_side=max_side)
-    try:
-        check_size(*opened.size, max_pixels=max_pixels, max_side=max_side)
-        try:
-            opened.seek(0)
-            opened.load()
-            icc = opened.info.get("icc_profile")
-            image = ImageOps.exif_transpose(opened)
-            colour, alpha = _split_alpha(_to_8bit(image))
-            rgb = _to_srgb(colour, icc)
-        except (Image.DecompressionBombError, MemoryError) as exc:
-            raise ImageTooLarge(f"This image is too large to decode ({exc}).") from exc
-        except DECODE_ERRORS as exc:
-            raise _unreadable(str(exc) or type(exc).__name__) from exc
-    finally:
-        opened.close()
+def _decode(opened: ImageFile.ImageFile, target: tuple[int, int]) -> Image.Image:
+    """The first frame as 8-bit sRGB RGB over white, scaled to ``target`` (declared axes)."""
+    opened.seek(0)
+    if target != opened.size:
+        opened.draft(opened.mode, target)  # JPEG: decode at 1/2, 1/4 or 1/8 scale; else no-op
+    opened.load()
+    icc = opened.info.get("icc_profile")
+    if opened.size != target:
+        opened = opened.resize(target, Image.Resampling.LANCZOS, reducing_gap=3.0)
+    image = ImageOps.exif_transpose(opened)
+    colour, alpha = _split_alpha(_to_8bit(image))
+    rgb = _to_srgb(colour, icc)
     if alpha is not None and alpha.getextrema()[0] < 255:
         white = Image.new("RGB", rgb.size, (255, 255, 255))
         rgb = Image.composite(rgb, white, alpha)
+    rgb.info = {}  # no EXIF (GPS), XMP, comment or ICC profile beyond this point
     return rgb
+
+
+def decode_image(source: bytes | BinaryIO | Path, *, limits: DecodeLimits) -> Decoded:
+    """Decode ``source`` into 8-bit sRGB RGB, scaled down to fit ``limits`` when needed.
+
+    Raises UnreadableImage (not an allowed format, or damaged) or ImageTooLarge (declares more
+    than ``limits.max_input_pixels``) with a message a person can act on.
+    """
+    handle = source.open("rb") if isinstance(source, Path) else None
+    try:
+        fp = io.BytesIO(source) if isinstance(source, bytes | bytearray) else handle or source
+        try:
+            fp.seek(0)
+            opened = _open_allowed(fp)
+        except DECODE_ERRORS as exc:
+            raise _unreadable(str(exc) or type(exc).__name__) from exc
+        with opened:
+            size = opened.size
+            check_size(*size, limits)
+            try:
+                image = _decode(opened, limits.fit(*size))
+            except (Image.DecompressionBombError, MemoryError) as exc:
+                raise ImageTooLarge(f"This image is too large to decode ({exc}).") from exc
+            except DECODE_ERRORS as exc:
+                raise _unreadable(str(exc) or type(exc).__name__) from exc
+    finally:
+        if handle is not None:
+            handle.close()
+    return Decoded(image=image, source_size=size)
+
+
+def load_image(source: bytes | BinaryIO | Path, *, limits: DecodeLimits) -> Image.Image:
+    """``decode_image(...).image``: for callers that need no notice about scaling."""
+    return decode_image(source, limits=limits).image

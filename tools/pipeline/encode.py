@@ -1,4 +1,8 @@
-"""Encode results as PNG, WebP, JPEG or a single-channel mask PNG."""
+"""Encode results as PNG, WebP, JPEG or a single-channel mask PNG (formats: ``formats.OUTPUTS``).
+
+Nothing from the input's metadata is written: no EXIF, XMP, comment or ICC profile (the pixels
+are sRGB already), whatever ``image.info`` holds.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +10,10 @@ import io
 
 from PIL import Image
 
-FORMATS = ("png", "webp", "jpeg", "mask")
-PNG_COMPRESS_LEVEL = 1  # see docs/benchmarks.md: level 6 takes seconds on a 4000 px RGBA image
+from .formats import OUTPUTS, PNG_COMPRESS_LEVEL, output_format
+
+FORMATS = tuple(OUTPUTS)
 WEBP_METHOD = 4
-CONTENT_TYPES = {
-    "png": "image/png",
-    "webp": "image/webp",
-    "jpeg": "image/jpeg",
-    "mask": "image/png",
-}
-EXTENSIONS = {"png": ".png", "webp": ".webp", "jpeg": ".jpg", "mask": ".png"}
 
 
 def flatten(image: Image.Image, color: tuple[int, int, int] = (255, 255, 255)) -> Image.Image:
@@ -36,6 +34,15 @@ def alpha_of(image: Image.Image) -> Image.Image:
     return Image.new("L", image.size, 255)
 
 
+def _bare(image: Image.Image) -> Image.Image:
+    """``image`` without any metadata Pillow's encoders would copy from ``info``."""
+    if not image.info:
+        return image
+    bare = image.copy()
+    bare.info = {}
+    return bare
+
+
 def encode(
     image: Image.Image,
     fmt: str,
@@ -43,22 +50,21 @@ def encode(
     quality: int = 90,
     background: tuple[int, int, int] = (255, 255, 255),
 ) -> bytes:
-    """Encode ``image`` as ``fmt`` (png, webp, jpeg or mask).
+    """Encode ``image`` as ``fmt`` (png, webp, jpg or mask).
 
     JPEG has no alpha: a transparent image is flattened on ``background`` (white by default).
     """
+    name = output_format(fmt).name
     out = io.BytesIO()
-    if fmt == "png":
-        image.save(out, "PNG", compress_level=PNG_COMPRESS_LEVEL)
-    elif fmt == "mask":
-        alpha_of(image).save(out, "PNG", compress_level=PNG_COMPRESS_LEVEL)
-    elif fmt == "webp":
+    if name == "png":
+        _bare(image).save(out, "PNG", compress_level=PNG_COMPRESS_LEVEL)
+    elif name == "mask":
+        _bare(alpha_of(image)).save(out, "PNG", compress_level=PNG_COMPRESS_LEVEL)
+    elif name == "webp":
         mode = "RGBA" if image.mode in ("RGBA", "LA", "PA") else "RGB"
-        image.convert(mode).save(
+        _bare(image.convert(mode)).save(
             out, "WEBP", quality=quality, alpha_quality=100, method=WEBP_METHOD
         )
-    elif fmt == "jpeg":
-        flatten(image, background).save(out, "JPEG", quality=quality, optimize=False)
-    else:
-        raise ValueError(f"Unknown format {fmt!r}; choose one of: {', '.join(FORMATS)}")
+    else:  # jpg
+        _bare(flatten(image, background)).save(out, "JPEG", quality=quality, optimize=False)
     return out.getvalue()

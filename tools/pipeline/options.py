@@ -8,11 +8,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 from PIL import Image
-
-from .decode import load_image
 
 MAX_BLUR = 100.0
 MAX_MARGIN = 2000
@@ -31,16 +28,23 @@ class RenderOptions:
     keep_subjects: tuple[int, ...] | None = None  # indices from find_subjects; None = all
     size: tuple[int, int] | None = None  # output canvas (w, h), subject fitted; None = as is
 
-    @property
-    def has_background(self) -> bool:
-        return self.bg_color is not None or self.bg_image is not None or self.blur > 0
+
+class OptionError(ValueError):
+    """A bad option value; ``field`` is the build_render_options argument it is about."""
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def parse_hex_color(text: str) -> tuple[int, int, int, int]:
     """Parse "#rgb", "#rrggbb" or "#rrggbbaa" (the "#" is optional) into RGBA."""
     match = _HEX.fullmatch(text.strip())
     if not match:
-        raise ValueError(f"{text!r} is not a colour; use a hex code such as #ffffff or #0a84ff.")
+        raise OptionError(
+            f"{text!r} is not a colour; use a hex code such as #ffffff or #0a84ff.",
+            field="bg_color",
+        )
     digits = match.group(1)
     if len(digits) == 3:
         digits = "".join(ch * 2 for ch in digits)
@@ -54,14 +58,18 @@ def parse_size(text: str) -> tuple[int, int]:
     """Parse "1080x1080" into (1080, 1080)."""
     match = _SIZE.fullmatch(text)
     if not match:
-        raise ValueError(f"{text!r} is not a size; use WIDTHxHEIGHT such as 1080x1080.")
+        raise OptionError(
+            f"{text!r} is not a size; use WIDTHxHEIGHT such as 1080x1080.", field="size"
+        )
     return _check_size((int(match.group(1)), int(match.group(2))))
 
 
 def _check_size(size: tuple[int, int]) -> tuple[int, int]:
     width, height = size
     if not (0 < width <= MAX_CANVAS_SIDE and 0 < height <= MAX_CANVAS_SIDE):
-        raise ValueError(f"The output size must be between 1 and {MAX_CANVAS_SIDE} px per side.")
+        raise OptionError(
+            f"The output size must be between 1 and {MAX_CANVAS_SIDE} px per side.", field="size"
+        )
     return (width, height)
 
 
@@ -69,7 +77,6 @@ def build_render_options(
     *,
     bg_color: str | None = None,
     bg_image: Image.Image | None = None,
-    bg_image_path: Path | None = None,
     blur: float | None = None,
     crop: bool = False,
     margin: int | None = None,
@@ -78,26 +85,25 @@ def build_render_options(
 ) -> RenderOptions:
     """Validate raw option values and return RenderOptions.
 
-    Raises ValueError (or UnreadableImage / ImageTooLarge for a background image file) with a
-    message a person can act on.
+    Raises OptionError (a ValueError) with a message a person can act on and the ``field`` it
+    is about. A background image is decoded by the caller, within the caller's limits.
     """
-    if bg_image_path is not None:
-        if bg_image is not None:
-            raise ValueError("Give a background image or a path to one, not both.")
-        bg_image = load_image(Path(bg_image_path))
     blur = float(blur or 0.0)
     if not 0.0 <= blur <= MAX_BLUR:
-        raise ValueError(f"Blur must be between 0 and {MAX_BLUR:g}.")
+        raise OptionError(f"Blur must be between 0 and {MAX_BLUR:g}.", field="blur")
     chosen = [bg_color is not None and bg_color != "", bg_image is not None, blur > 0]
     if sum(chosen) > 1:
-        raise ValueError("Choose one background: a colour, an image or a blur.")
+        raise OptionError(
+            "Choose one background: a colour, an image or a blur.",
+            field="bg_image" if bg_image is not None else "bg_color",
+        )
     margin = int(margin or 0)
     if not 0 <= margin <= MAX_MARGIN:
-        raise ValueError(f"The margin must be between 0 and {MAX_MARGIN} px.")
+        raise OptionError(f"The margin must be between 0 and {MAX_MARGIN} px.", field="margin")
     if keep_subjects is not None:
         keep_subjects = tuple(int(i) for i in keep_subjects)
         if any(i < 0 for i in keep_subjects):
-            raise ValueError("Subject numbers start at 0.")
+            raise OptionError("Subject numbers start at 0.", field="keep_subjects")
     if isinstance(size, str):
         size = parse_size(size) if size.strip() else None
     elif size is not None:
@@ -139,13 +145,17 @@ def parse_margin(text: str | int | None) -> Margin:
         return Margin()
     match = _MARGIN.fullmatch(str(text))
     if not match:
-        raise ValueError(f"{text!r} is not a margin; use pixels such as 20 or 20px, or 10%.")
+        raise OptionError(
+            f"{text!r} is not a margin; use pixels such as 20 or 20px, or 10%.", field="margin"
+        )
     if match.group(1) is not None:
         pixels = int(match.group(1))
         if pixels > MAX_MARGIN:
-            raise ValueError(f"The margin must be between 0 and {MAX_MARGIN} px.")
+            raise OptionError(f"The margin must be between 0 and {MAX_MARGIN} px.", field="margin")
         return Margin(value=pixels)
     percent = float(match.group(2))
     if percent > MAX_MARGIN_PERCENT:
-        raise ValueError(f"A margin in percent must be between 0 and {MAX_MARGIN_PERCENT:g}%.")
+        raise OptionError(
+            f"A margin in percent must be between 0 and {MAX_MARGIN_PERCENT:g}%.", field="margin"
+        )
     return Margin(value=percent, percent=True)

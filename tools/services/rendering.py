@@ -15,6 +15,7 @@ from PIL import Image
 from tools import pipeline
 from tools.models import Job
 from tools.pipeline.composite import placement
+from tools.pipeline.formats import OUTPUTS
 from tools.pipeline.options import MAX_CANVAS_SIDE
 from tools.services import storage
 from tools.services.jobs import preview_of
@@ -127,12 +128,7 @@ def render_preview(job: Job) -> Image.Image:
 
 # Downloads -------------------------------------------------------------------------------
 
-FORMATS = {  # url name -> (pipeline format, extension, suffix)
-    "png": ("png", "png", "no-bg"),
-    "webp": ("webp", "webp", "no-bg"),
-    "jpg": ("jpeg", "jpg", "no-bg"),
-    "mask": ("mask", "png", "mask"),
-}
+FORMATS = OUTPUTS  # url name -> output format (content type, extension)
 
 
 @dataclass(frozen=True)
@@ -151,12 +147,12 @@ def file_stem(job: Job) -> str:
 
 def download(job: Job, fmt: str) -> Download:
     """The full-resolution file in ``fmt`` (a key of FORMATS) with the saved choice applied."""
-    kind, extension, suffix = FORMATS[fmt]
+    output = FORMATS[fmt]
     choice = choice_of(job)
-    image = _render(job, choice, preview=False, background=kind != "mask")
-    data = pipeline.encode(image, kind, background=choice.rgb)
-    content_type = "image/png" if kind == "mask" else f"image/{kind}"
-    return Download(data, content_type, f"{file_stem(job)}-{suffix}.{extension}")
+    image = _render(job, choice, preview=False, background=fmt != "mask")
+    data = pipeline.encode(image, fmt, background=choice.rgb)
+    suffix = "mask" if fmt == "mask" else "no-bg"
+    return Download(data, output.content_type, f"{file_stem(job)}-{suffix}.{output.extension}")
 
 
 def subject_download(job: Job, index: int) -> Download:

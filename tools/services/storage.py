@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import io
 import os
 import tempfile
 from collections.abc import Iterator
@@ -14,8 +13,7 @@ from django.core.files.storage import default_storage
 from PIL import Image
 
 from tools.models import Job, job_dir
-
-PNG_LEVEL = 1  # fast; these are working files, not downloads
+from tools.pipeline.encode import encode
 
 
 class StorageUnavailable(Exception):
@@ -87,24 +85,14 @@ def subject_thumb_path(job: Job, index: int) -> str:
 
 
 def save_image(job: Job, field: str, image: Image.Image) -> None:
-    out = io.BytesIO()
-    if Job.FILES[field].endswith(".jpg"):
-        image.convert("RGB").save(out, "JPEG", quality=88)
-    else:
-        image.save(out, "PNG", compress_level=PNG_LEVEL)
-    save_bytes(job, field, out.getvalue())
+    """Store an image as the job's ``field`` file, encoded without any metadata."""
+    fmt = "jpg" if Job.FILES[field].endswith(".jpg") else "png"
+    save_bytes(job, field, encode(image, fmt, quality=88))
 
 
 def open_image(job: Job, field: str) -> Image.Image:
     """Load one of the job's image files (fully read, file closed)."""
     with storage_guard(f"read {field} of job {job.code}"), getattr(job, field).open("rb") as handle:
-        image = Image.open(handle)
-        image.load()
-    return image
-
-
-def open_path(path: str) -> Image.Image:
-    with storage_guard(f"read {path}"), default_storage.open(path, "rb") as handle:
         image = Image.open(handle)
         image.load()
     return image

@@ -98,6 +98,8 @@ def subject_download(request: HttpRequest, code: uuid.UUID, index: int) -> HttpR
 @unavailable_as_503
 def subject_thumb(request: HttpRequest, code: uuid.UUID, index: int) -> HttpResponse:
     job = get_job_or_404(request, code)
+    if len(job.subjects) < 2:  # thumbnails are made only to choose among several subjects
+        raise Http404("No subject thumbnails for this job")
     path = storage.subject_thumb_path(job, _subject_index(job, index))
     data = storage.read_path(path)
     download = Download(data, "image/png", f"subject-{index + 1}.png")

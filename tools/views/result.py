@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from tools import pipeline
 from tools.forms import ACCEPT_ATTR, COLOR_PRESETS, BackgroundForm, max_upload_bytes
 from tools.services import jobs, rendering
-from tools.uploads import cap_uploads, oversize_fields
+from tools.uploads import cap_uploads, oversize_fields, unreadable_body
 from tools.views.access import get_job_or_404
 from tools.views.guards import unavailable_as_503, wants_json
 
@@ -44,6 +44,11 @@ def _page(request: HttpRequest, job, form: BackgroundForm, *, status: int = 200)
 def result(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     if request.method == "POST":
         cap_uploads(request, max_upload_bytes())
+        if problem := unreadable_body(request):
+            job = get_job_or_404(request, code)
+            form = BackgroundForm(subjects=job.subjects)
+            form.add_error(None, problem)
+            return _page(request, job, form, status=400)
     return _result(request, code)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,7 +14,7 @@ from tools.forms import ACCEPT_ATTR, ACCEPTED_TEXT, SampleForm, UploadForm, max_
 from tools.models import Job
 from tools.samples import SAMPLES
 from tools.services.jobs import JobFailed, create_job
-from tools.uploads import cap_uploads, oversize_fields
+from tools.uploads import cap_uploads, oversize_fields, unreadable_body
 from tools.views.guards import rate_limited_uploads, unavailable_as_503, wants_json
 
 __all__ = ["job_url", "remove_background", "sample", "wants_json"]
@@ -42,6 +43,8 @@ def _process(request: HttpRequest, form: UploadForm | SampleForm, field: str) ->
         job = create_job(form.cleaned_data[field], filename=form.filename)
     except (pipeline.PipelineError, JobFailed) as exc:
         return _page(request, UploadForm(), status=422, error=str(exc))
+    if form.notice:
+        messages.info(request, form.notice)  # shown on the result page
     if wants_json(request):
         return JsonResponse({"url": job_url(job)}, status=201)
     return redirect("tools:result", code=job.code)
@@ -58,6 +61,8 @@ def remove_background(request: HttpRequest) -> HttpResponse:
     # The size cap must be in place before CSRF checking reads the body, hence this order.
     if request.method == "POST":
         cap_uploads(request, max_upload_bytes())
+        if problem := unreadable_body(request):
+            return _page(request, UploadForm(), status=400, error=problem)
     return _remove_background(request)
 
 

@@ -1,11 +1,14 @@
 """python manage.py removebg INPUT... : cut out the subject of each photo from the command line.
 
-Each model is loaded once for all inputs. A bad input is reported by name and the rest still
-run; the command fails (non-zero exit) at the end if any input failed.
+Each model is loaded once for all inputs. Inputs and the background image are decoded within the
+site's limits (PIXELFORGE_MAX_*): larger images are scaled down, with a note. A bad input, or any
+failure while processing one, is reported by name and the rest still run; the command fails
+(non-zero exit) at the end if any input failed.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 import time
@@ -15,7 +18,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from tools import pipeline
-from tools.images import load_within_limits
+from tools.images import decode_within_limits, load_within_limits
+
+log = logging.getLogger(__name__)
 
 
 def write_atomically(path: Path, data: bytes) -> None:
@@ -65,15 +70,21 @@ class Command(BaseCommand):
         inputs: list[Path] = options["inputs"]
         if options["output"] is not None and len(inputs) > 1:
             raise CommandError("-o/--output takes a single input; use --out-dir for several.")
+        bg_image = None
+        if options["bg_image"] is not None:
+            try:
+                bg_image = load_within_limits(options["bg_image"])
+            except (OSError, pipeline.PipelineError) as exc:
+                raise CommandError(f"--bg-image {options['bg_image']}: {exc}") from exc
         try:
             render_options = pipeline.build_render_options(
                 bg_color=options["bg_color"],
-                bg_image_path=options["bg_image"],
+                bg_image=bg_image,
                 blur=options["blur"],
                 crop=options["crop"],
                 margin=options["margin"],
             )
-        except (ValueError, pipeline.PipelineError) as exc:
+        except ValueError as exc:
             raise CommandError(str(exc)) from exc
         out_dir: Path = options["out_dir"] or Path.cwd()
         failed: list[str] = []
@@ -82,13 +93,18 @@ class Command(BaseCommand):
             target = options["output"] or out_dir / f"{source.stem}.png"
             prefix = f"[{number}/{len(inputs)}] {source.name}"
             try:
-                data = self.process(source, render_options, options)
+                data = self.process(source, render_options, options, prefix)
                 write_atomically(target, data)
             except pipeline.ModelUnavailable as exc:
                 raise CommandError(str(exc)) from exc
             except (pipeline.PipelineError, OSError) as exc:
                 failed.append(source.name)
                 self.stderr.write(f"{prefix} failed: {exc}")
+                continue
+            except Exception as exc:  # a fault while processing this file: report it, go on
+                log.debug("%s failed", source, exc_info=True)
+                failed.append(source.name)
+                self.stderr.write(f"{prefix} failed while processing: {type(exc).__name__}: {exc}")
                 continue
             self.stderr.write(f"{prefix} -> {target} {time.perf_counter() - started:.1f} s")
         done = len(inputs) - len(failed)
@@ -97,9 +113,16 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"{done} image(s) done"))
 
     def process(
-        self, source: Path, render_options: pipeline.RenderOptions, options: dict[str, Any]
+        self,
+        source: Path,
+        render_options: pipeline.RenderOptions,
+        options: dict[str, Any],
+        prefix: str,
     ) -> bytes:
-        image = load_within_limits(source)
+        decoded = decode_within_limits(source)
+        if decoded.scaled:
+            self.stderr.write(f"{prefix} note: {decoded.notice()}")
+        image = decoded.image
         result = pipeline.remove_background(
             image, model=options["model"], matting=not options["no_matting"]
         )
