@@ -235,3 +235,24 @@ def test_a_failure_while_processing_is_a_logged_422_not_a_500(client, failing_ma
 def test_errors_are_json_whatever_the_accept_header(client):
     response = post(client, NOT_AN_IMAGE, HTTP_ACCEPT="image/png", **FAST)
     error_of(response, 415, "unreadable_image", "image_file")
+
+
+def test_five_files_in_one_request_are_a_malformed_request(client):
+    files = [upload(PHOTO, f"photo-{i}.png") for i in range(5)]
+    body = encode_multipart(BOUNDARY, {"image_file": files})
+    response = client.generic("POST", URL, body, content_type=MULTIPART_CONTENT)
+    error = error_of(response, 400, "malformed_request")
+    assert "at most two files" in error["detail"]
+
+
+def test_a_thousand_character_file_name_is_a_json_400(client):
+    boundary = "pixelforge-test-boundary"
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="image_file"; '
+        f'filename="{"a" * 1000}.png"\r\nContent-Type: image/png\r\n\r\n'
+    )
+    body = head.encode() + PHOTO + f"\r\n--{boundary}--\r\n".encode()
+    content_type = f"multipart/form-data; boundary={boundary}"
+    response = client.generic("POST", URL, body, content_type=content_type)
+    error = error_of(response, 400, "malformed_request")
+    assert "file name" in error["detail"]

@@ -1,14 +1,17 @@
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
 from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.utils import timezone
+from PIL import Image
 
-from tests.tool_helpers import TOOL_URL, create_job, result_url, upload_file
+from tests.tool_helpers import TOOL_URL, create_job, result_url, scene, upload_file
 from tools.models import Job
 
 pytestmark = pytest.mark.django_db
@@ -99,3 +102,51 @@ def test_a_failed_job_is_logged_with_its_code_and_shows_a_friendly_error(client,
     assert f"Job {job.code} failed" in caplog.text
     assert not default_storage.exists(f"jobs/{job.code}/original.png")
     assert client.get(result_url(job)).status_code == 404
+
+
+def jpeg_with_metadata() -> bytes:
+    """A photo as a phone sends it: EXIF with GPS, XMP and a comment segment (COM)."""
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"
+    exif[0x8825] = {1: "N", 2: (51.0, 30.0, 12.0), 3: "W", 4: (0.0, 7.0, 40.0)}
+    out = io.BytesIO()
+    scene().save(
+        out,
+        "JPEG",
+        quality=92,
+        exif=exif.tobytes(),
+        comment=b"PRIVATE-COMMENT 12 Home Street",
+        xmp=b'<x:xmpmeta xmlns:x="adobe:ns:meta/">PRIVATE-XMP</x:xmpmeta>',
+    )
+    return out.getvalue()
+
+
+def test_no_metadata_of_the_upload_survives_into_any_served_or_stored_file(client):
+    data = jpeg_with_metadata()
+    assert b"PRIVATE-COMMENT" in data and b"PRIVATE-XMP" in data and b"PhoneMaker" in data
+    response = client.post(TOOL_URL, {"image": SimpleUploadedFile("phone.jpg", data)})
+    job = Job.objects.get(code=response["Location"].rstrip("/").rsplit("/", 1)[-1])
+    client.post(result_url(job), {"background": "color", "bg_color": "#00ff00", "size": "original"})
+    served = [
+        client.get(result_url(job) + suffix)
+        for suffix in (
+            "view/original/",
+            "view/cutout/",
+            "view/result/",
+            "download/png/",
+            "download/webp/",
+            "download/jpg/",
+            "download/mask/",
+        )
+    ]
+    stored = []
+    for name in files_of(job):
+        with default_storage.open(f"jobs/{job.code}/{name}", "rb") as handle:
+            stored.append((name, handle.read()))
+    assert all(response.status_code == 200 for response in served)
+    for where, body in [(r.request["PATH_INFO"], r.content) for r in served] + stored:
+        for secret in (b"PRIVATE-COMMENT", b"PRIVATE-XMP", b"PhoneMaker", b"Exif\x00\x00"):
+            assert secret not in body, f"{secret!r} in {where}"
+        with Image.open(io.BytesIO(body)) as image:
+            assert not {"exif", "comment", "xmp", "icc_profile"} & set(image.info), where
+            assert not image.getexif(), where

@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+import io
+import logging
 import uuid
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image, ImageDraw
 
 from tests.tool_helpers import TOOL_URL, create_job, open_image, result_url
+from tools.models import Job
 
 pytestmark = pytest.mark.django_db
 
@@ -75,3 +80,18 @@ def test_an_unknown_image_kind_gives_404(client):
     job = create_job(client)
     assert client.get(f"{result_url(job)}view/alpha/").status_code == 404
     assert client.get(f"{result_url(job)}view/background/").status_code == 404
+
+
+def test_a_one_subject_job_has_no_thumbnails_and_says_404_without_an_error_log(client, caplog):
+    image = Image.new("RGB", (240, 180), (230, 230, 230))
+    ImageDraw.Draw(image).ellipse((70, 45, 170, 145), fill=(200, 30, 40))
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    response = client.post(TOOL_URL, {"image": SimpleUploadedFile("one.png", out.getvalue())})
+    job = Job.objects.get(code=response["Location"].rstrip("/").rsplit("/", 1)[-1])
+    assert len(job.subjects) == 1
+    with caplog.at_level(logging.WARNING):
+        thumb = client.get(f"{result_url(job)}subjects/0/thumb/")
+    assert thumb.status_code == 404
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert client.get(f"{result_url(job)}subjects/0/").status_code == 200  # the subject itself
