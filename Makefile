@@ -16,7 +16,7 @@ help:
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet --upgrade pip setuptools  # the venv's own setuptools is old
 	$(PY) -m pip install --quiet ".[dev]"
 	touch $@
 

@@ -1,4 +1,10 @@
-"""Small typed readers for environment variables. Bad values fail loudly at start-up."""
+"""Small typed readers for environment variables. Bad values fail loudly at start-up.
+
+Every variable NAME may instead be given as NAME_FILE, the path of a file holding the value
+(Docker and systemd credentials, Kubernetes secrets), so secrets such as DJANGO_SECRET_KEY,
+DATABASE_URL or PIXELFORGE_API_KEYS need not sit in the environment. One trailing newline is
+dropped; giving both NAME and NAME_FILE is an error.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +17,27 @@ TRUE = {"1", "true", "yes", "on"}
 FALSE = {"0", "false", "no", "off", ""}
 
 
+def _raw(name: str) -> str | None:
+    """The value of NAME, or of the file named by NAME_FILE; None when neither is set."""
+    path = os.environ.get(f"{name}_FILE")
+    if path is None:
+        return os.environ.get(name)
+    if name in os.environ:
+        raise ImproperlyConfigured(f"Set {name} or {name}_FILE, not both")
+    try:
+        text = Path(path).read_text()
+    except OSError as exc:
+        raise ImproperlyConfigured(f"{name}_FILE {path!r} cannot be read: {exc}") from None
+    return text[:-1] if text.endswith("\n") else text
+
+
 def env_str(name: str, default: str = "") -> str:
-    return os.environ.get(name, default)
+    raw = _raw(name)
+    return default if raw is None else raw
 
 
 def env_bool(name: str, default: bool) -> bool:
-    raw = os.environ.get(name)
+    raw = _raw(name)
     if raw is None:
         return default
     value = raw.strip().lower()
@@ -28,7 +49,7 @@ def env_bool(name: str, default: bool) -> bool:
 
 
 def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
-    raw = os.environ.get(name)
+    raw = _raw(name)
     if raw is None or raw.strip() == "":
         return default
     try:
@@ -41,14 +62,14 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
 
 
 def env_list(name: str, default: list[str] | None = None) -> list[str]:
-    raw = os.environ.get(name)
+    raw = _raw(name)
     if raw is None:
         return list(default or [])
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
 def env_path(name: str, default: Path) -> Path:
-    raw = os.environ.get(name)
+    raw = _raw(name)
     return Path(raw).expanduser().resolve() if raw else default
 
 

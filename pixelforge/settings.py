@@ -2,6 +2,7 @@
 
 With no variables set it runs for development on SQLite and local files. With
 DJANGO_DEBUG=false it refuses to start without DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS.
+Any variable may be given as NAME_FILE instead, a file holding the value (pixelforge/env.py).
 """
 
 from __future__ import annotations
@@ -78,6 +79,7 @@ DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0),
+        conn_health_checks=True,  # a persistent connection is checked before each request
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -198,6 +200,8 @@ PIXELFORGE_API_RATE_LIMIT = env_str("PIXELFORGE_API_RATE_LIMIT", "30/min")
 PIXELFORGE_API_KEYS = env_list("PIXELFORGE_API_KEYS")
 # Uploads to the web form: "COUNT/PERIOD" per client address, e.g. 20/min; 0 or "" = off.
 PIXELFORGE_UPLOAD_RATE_LIMIT = env_str("PIXELFORGE_UPLOAD_RATE_LIMIT", "20/min")
+# Sign-in attempts on the admin login per client address; 0 or "" = off.
+PIXELFORGE_ADMIN_LOGIN_RATE_LIMIT = env_str("PIXELFORGE_ADMIN_LOGIN_RATE_LIMIT", "10/15min")
 # Django's request limits, derived from the upload limit. Files are capped while they are read
 # (tools/uploads.py); the other fields of a body may hold at most one upload's worth of bytes
 # (the API's size check allows two files plus this). Uploads up to 2.5 MB stay in memory,

@@ -4,7 +4,7 @@ from django.urls import include, path
 from django.views.generic import TemplateView
 
 from blog.sitemaps import sitemaps
-from pixelforge import views
+from pixelforge import admin_login, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -12,6 +12,7 @@ urlpatterns = [
     path("tools/", include("tools.urls")),
     path("api/", include("tools.api.urls")),
     path("blog/", include("blog.urls")),
+    path("admin/login/", admin_login.login),  # throttled; the rest of the admin as usual
     path("admin/", admin.site.urls),
     path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="sitemap"),
     path(

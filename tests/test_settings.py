@@ -9,7 +9,7 @@ import sys
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from pixelforge.env import cache_from_url
+from pixelforge.env import cache_from_url, env_list, env_str
 from tests.conftest import REPO
 
 PRODUCTION = {
@@ -171,3 +171,60 @@ def test_a_bad_upload_rate_is_a_start_up_error():
     result = run_manage("check", env={"PIXELFORGE_UPLOAD_RATE_LIMIT": "lots"})
     assert result.returncode != 0
     assert "pixelforge.E001" in result.stderr
+
+
+def test_any_variable_can_be_read_from_a_file(monkeypatch, tmp_path):
+    secret = tmp_path / "secret"
+    secret.write_text("from-a-file\n")
+    monkeypatch.setenv("PIXELFORGE_TEST_VALUE_FILE", str(secret))
+    monkeypatch.delenv("PIXELFORGE_TEST_VALUE", raising=False)
+    assert env_str("PIXELFORGE_TEST_VALUE") == "from-a-file"  # one trailing newline dropped
+    keys = tmp_path / "keys"
+    keys.write_text("key-one,key-two")
+    monkeypatch.setenv("PIXELFORGE_TEST_KEYS_FILE", str(keys))
+    assert env_list("PIXELFORGE_TEST_KEYS") == ["key-one", "key-two"]
+
+
+def test_a_variable_and_its_file_together_or_a_missing_file_fail_loudly(monkeypatch, tmp_path):
+    monkeypatch.setenv("PIXELFORGE_TEST_VALUE", "plain")
+    monkeypatch.setenv("PIXELFORGE_TEST_VALUE_FILE", str(tmp_path / "secret"))
+    with pytest.raises(ImproperlyConfigured, match="not both"):
+        env_str("PIXELFORGE_TEST_VALUE")
+    monkeypatch.delenv("PIXELFORGE_TEST_VALUE")
+    with pytest.raises(ImproperlyConfigured, match="cannot be read"):
+        env_str("PIXELFORGE_TEST_VALUE")
+
+
+def test_production_secrets_come_from_files_and_connections_are_checked(tmp_path):
+    key_file = tmp_path / "secret_key"
+    key_file.write_text(PRODUCTION["DJANGO_SECRET_KEY"] + "\n")
+    url_file = tmp_path / "database_url"
+    url_file.write_text("postgres://u:p@db.internal:5432/pixelforge\n")
+    env = {
+        **{k: v for k, v in PRODUCTION.items() if k != "DJANGO_SECRET_KEY"},
+        "DJANGO_SECRET_KEY_FILE": str(key_file),
+        "DATABASE_URL_FILE": str(url_file),
+        "DATABASE_CONN_MAX_AGE": "120",
+    }
+    code = (
+        "from django.conf import settings as s; d = s.DATABASES['default']; "
+        f"print(s.SECRET_KEY == {PRODUCTION['DJANGO_SECRET_KEY']!r}, d['HOST'], "
+        "d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'])"
+    )
+    env.pop("DATABASE_URL", None)
+    result = settings_in_subprocess(code, env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "db.internal", "120", "True"]
+
+
+def test_the_installed_setuptools_meets_the_build_requirement():
+    """The venv's setuptools came pinned by ensurepip (65.x, with known advisories); make
+    install upgrades it to at least what pyproject.toml's build-system asks for."""
+    import re
+    import tomllib
+    from importlib.metadata import version
+
+    build = tomllib.loads((REPO / "pyproject.toml").read_text())["build-system"]["requires"]
+    wanted = int(re.search(r"setuptools>=(\d+)", " ".join(build)).group(1))
+    assert wanted >= 78
+    assert int(version("setuptools").split(".")[0]) >= wanted

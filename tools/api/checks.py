@@ -15,10 +15,11 @@ from tools.ratelimit import ALGORITHMS, parse_rate
 @checks.register(checks.Tags.security)
 def check_api_settings(app_configs: object = None, **kwargs: object) -> list[checks.CheckMessage]:
     errors: list[checks.CheckMessage] = []
-    try:
-        parse_rate(settings.PIXELFORGE_API_RATE_LIMIT)
-    except ImproperlyConfigured as exc:
-        errors.append(checks.Error(str(exc), id="pixelforge.E101", obj="PIXELFORGE_API_RATE_LIMIT"))
+    for name in ("PIXELFORGE_API_RATE_LIMIT", "PIXELFORGE_ADMIN_LOGIN_RATE_LIMIT"):
+        try:
+            parse_rate(getattr(settings, name))
+        except ImproperlyConfigured as exc:
+            errors.append(checks.Error(str(exc), id="pixelforge.E101", obj=name))
     algorithm = settings.PIXELFORGE_RATELIMIT_ALGORITHM
     if algorithm not in ALGORITHMS:
         errors.append(
