@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from PIL import Image, ImageDraw, ImageOps
 
 from tests.synthetic import iou, star, textured_disc
 from tools.pipeline import ModelUnavailable, PipelineError, configure, get_session, sessions
@@ -86,8 +87,22 @@ def test_a_clear_subject_on_a_plain_background_is_found(make):
     assert iou(saliency > 0.5, truth) > 0.9
 
 
-def test_flip_averaging_returns_a_normalised_map():
-    image, _ = textured_disc()
-    raw = predict_raw(image, flip=True)
-    assert raw.shape == (320, 320)
-    assert raw.max() == pytest.approx(1.0)
+def off_centre_scene() -> Image.Image:
+    """Asymmetric and off-centre: a red disc low on the left, a blue block above it."""
+    image = Image.new("RGB", (300, 200), (230, 230, 225))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((30, 60, 120, 170), fill=(200, 30, 40))
+    draw.rectangle((40, 20, 70, 70), fill=(30, 60, 200))
+    return image
+
+
+def test_flip_averaging_makes_the_map_of_a_mirrored_photo_its_mirror_image():
+    """Averaging with the mirrored prediction, un-mirrored, makes the map mirror-equivariant;
+    the model alone is not (checked, so that the test can fail)."""
+    image = off_centre_scene()
+    mirrored = ImageOps.mirror(image)
+    plain = predict_raw(image, model="u2netp")[:, ::-1] - predict_raw(mirrored, model="u2netp")
+    assert np.abs(plain).max() > 0.05
+    averaged = predict_raw(image, model="u2netp", flip=True)[:, ::-1]
+    assert np.abs(averaged - predict_raw(mirrored, model="u2netp", flip=True)).max() < 1e-5
+    assert averaged.max() == pytest.approx(1.0)
