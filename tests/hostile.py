@@ -4,12 +4,17 @@ Each case is a file name, its bytes and what the site must do with it: ``ok`` (a
 result), or a rejection kind with words the visitor's message must contain. Everything is
 small: the decompression bomb and the 20000 x 20000 PNG are a few kilobytes each, written
 chunk by chunk so that not even the generator holds their pixels.
+
+``corpus()`` holds files (each goes through the form, the API and the command line);
+``request_cases()`` holds whole requests that only the web form and the API receive (five
+files at once, a thousand-character file name).
 """
 
 from __future__ import annotations
 
 import io
 import struct
+import warnings
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -258,8 +263,9 @@ def corpus() -> list[Case]:
             "png-over-max-side",
             "wide.png",
             streamed_png(13_000, 8, bit_depth=1, colour_type=0),
-            TOO_LARGE,
-            notes="104k pixels, but one side over PIXELFORGE_MAX_SIDE",
+            OK,
+            size=(12_000, 7),
+            notes="104k pixels, but one side over PIXELFORGE_MAX_SIDE: scaled down to fit",
         ),
         Case("png-zero-size", "zero.png", png_header(0, 0) + _chunk(b"IEND", b""), UNREADABLE),
         Case("gif-animated", "anim.gif", _animated("GIF"), OK, size=(120, 80)),
@@ -309,8 +315,111 @@ def corpus() -> list[Case]:
             size=(120, 80),
         ),
         Case("filename-nul-and-controls", "a\x00b\x07c\t.jpg", jpeg, OK, size=(120, 80)),
+        Case("heic-phone-photo", "IMG_0001.HEIC", _heic(), OK, size=(120, 80)),
+        Case(
+            "jpeg-exif-gps-xmp-comment",
+            "phone.jpg",
+            jpeg_with_metadata(),
+            OK,
+            size=(120, 80),
+            tags=frozenset({"metadata"}),
+        ),
+        *_exotic(),
     ]
     return cases
+
+
+# Formats Pillow can read but the site does not accept: each must be refused before its
+# plugin sees it (EPS would start Ghostscript).
+EXOTIC_FORMATS = {
+    "TGA": "tga",
+    "SGI": "sgi",
+    "QOI": "qoi",
+    "DDS": "dds",
+    "IM": "im",
+    "ICO": "ico",
+    "PPM": "ppm",
+    "PCX": "pcx",
+    "EPS": "eps",
+}
+
+
+def _exotic() -> list[Case]:
+    image = scene((64, 48))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # Pillow retires its IM writer
+        return _exotic_cases(image)
+
+
+def _exotic_cases(image: Image.Image) -> list[Case]:
+    cases = [
+        Case(f"exotic-{fmt.lower()}", f"picture.{ext}", _encode(image, fmt), UNREADABLE)
+        for fmt, ext in EXOTIC_FORMATS.items()
+    ]
+    # The same files named .jpg: the name decides nothing.
+    cases.append(Case("exotic-tga-as-jpg", "picture.jpg", _encode(image, "TGA"), UNREADABLE))
+    cases.append(Case("exotic-eps-as-jpg", "picture.jpg", _encode(image, "EPS"), UNREADABLE))
+    return cases
+
+
+def _heic() -> bytes:
+    import pillow_heif
+
+    out = io.BytesIO()
+    pillow_heif.from_pillow(scene((120, 80))).save(out, quality=90)
+    return out.getvalue()
+
+
+METADATA_SECRETS = (b"PRIVATE-COMMENT", b"PRIVATE-XMP", b"PhoneMaker")
+
+
+def jpeg_with_metadata() -> bytes:
+    """A photo as a phone sends it: EXIF with a camera name and GPS, XMP, a comment (COM)."""
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"
+    exif[0x8825] = {1: "N", 2: (51.0, 30.0, 12.0), 3: "W", 4: (0.0, 7.0, 40.0)}
+    return _encode(
+        scene((120, 80)),
+        "JPEG",
+        quality=90,
+        exif=exif.tobytes(),
+        comment=b"PRIVATE-COMMENT 12 Home Street",
+        xmp=b'<x:xmpmeta xmlns:x="adobe:ns:meta/">PRIVATE-XMP</x:xmpmeta>',
+    )
+
+
+# --- Whole requests (web form and API only) ------------------------------------------------
+
+MALFORMED = "malformed"  # the body cannot be read: a clear 400 (form page or JSON)
+
+
+@dataclass(frozen=True)
+class RequestCase:
+    name: str
+    files: tuple[tuple[str, bytes], ...]  # (file name, bytes), all under the image field
+    expect: str
+
+
+def request_cases() -> list[RequestCase]:
+    jpeg = _encode(scene((120, 80)), "JPEG", quality=85)
+    return [
+        RequestCase("five-files", tuple((f"photo-{i}.jpg", jpeg) for i in range(5)), MALFORMED),
+        RequestCase("name-1000-chars", (("n" * 1000 + ".jpg", jpeg),), MALFORMED),
+    ]
+
+
+def multipart(field: str, files: tuple[tuple[str, bytes], ...]) -> tuple[bytes, str]:
+    """A multipart body written by hand: Django's test client would cut long names to 255."""
+    boundary = "pixelforge-hostile-boundary"
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{name}"\r\n'
+        f"Content-Type: image/jpeg\r\n\r\n".encode()
+        + data
+        + b"\r\n"
+        for name, data in files
+    ]
+    body = b"".join(parts) + f"--{boundary}--\r\n".encode()
+    return body, f"multipart/form-data; boundary={boundary}"
 
 
 def expected_size(case: Case) -> tuple[int, int] | None:

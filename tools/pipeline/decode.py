@@ -83,7 +83,8 @@ class DecodeLimits:
         scale = min(scale, math.sqrt(self.max_pixels / (width * height)))
         if scale >= 1.0:
             return width, height
-        return max(1, math.floor(width * scale)), max(1, math.floor(height * scale))
+        # The epsilon keeps 13000 * (12000 / 13000) at 12000, not 11999.
+        return max(1, math.floor(width * scale + 1e-6)), max(1, math.floor(height * scale + 1e-6))
 
 
 @dataclass(frozen=True)
