@@ -50,6 +50,7 @@ pillow_heif.register_heif_opener()
 ACCEPTED = ACCEPTED_TEXT
 DECODE_ERRORS = (
     OSError,
+    RuntimeError,  # libheif's errors, through pillow-heif
     SyntaxError,
     ValueError,
     EOFError,
