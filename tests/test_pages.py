@@ -28,3 +28,11 @@ def test_manage_check_passes():
 def test_no_migration_is_missing():
     # Exits non-zero (SystemExit) when a model change has no migration.
     call_command("makemigrations", check=True, dry_run=True, verbosity=0)
+
+
+@pytest.mark.django_db
+def test_a_bad_request_gets_the_site_400_page_even_with_a_forged_host(client):
+    client.raise_request_exception = False
+    response = client.get("/", HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    assert "This request could not be read" in response.content.decode()
