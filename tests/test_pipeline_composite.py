@@ -10,12 +10,14 @@ from PIL import Image, ImageDraw
 
 from tests.synthetic import soft_square_cutout
 from tools.pipeline import (
+    OptionError,
     RenderOptions,
     build_render_options,
     cover_fit,
     encode,
     find_subjects,
     parse_hex_color,
+    parse_margin,
     render,
     subject_bbox,
 )
@@ -190,3 +192,29 @@ def test_jpeg_flattens_on_white_and_mask_is_the_alpha():
 def test_encode_rejects_unknown_formats():
     with pytest.raises(ValueError):
         encode(soft_square_cutout(), "gif")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"bg_color": "blue"}, "bg_color"),
+        ({"blur": 101}, "blur"),
+        ({"margin": -1}, "margin"),
+        ({"size": "0x10"}, "size"),
+        ({"keep_subjects": [-1]}, "keep_subjects"),
+        ({"bg_color": "#fff", "blur": 3}, "bg_color"),
+        ({"bg_image": Image.new("RGB", (2, 2)), "bg_color": "#fff"}, "bg_image"),
+    ],
+)
+def test_option_errors_name_their_field(kwargs, field):
+    """Callers map errors to their own field names from ``field``, never from the message."""
+    with pytest.raises(OptionError) as info:
+        build_render_options(**kwargs)
+    assert info.value.field == field
+
+
+@pytest.mark.parametrize("text", ["abc", "2001", "101%"])
+def test_margin_errors_name_their_field(text):
+    with pytest.raises(OptionError) as info:
+        parse_margin(text)
+    assert info.value.field == "margin"
