@@ -35,7 +35,7 @@ def _peak_rss_mb() -> float:
 def full_pipeline(image: str, model: str, matting: bool) -> dict[str, Any]:
     data = Path(image).read_bytes()
     started = time.perf_counter()
-    original = pipeline.load_image(data)
+    original = pipeline.load_image(data, limits=pipeline.DecodeLimits.unscaled())
     cutout = pipeline.remove_background(original, model=model, matting=matting)
     final = pipeline.render(cutout.original, cutout.cutout, pipeline.RenderOptions())
     png = pipeline.encode(final, "png")

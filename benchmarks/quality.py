@@ -128,12 +128,13 @@ def load_alpha(path: Path) -> np.ndarray:
 
 def pixelforge_predictor(model: str = "u2net", matting: bool = True) -> Predict:
     """PixelForge's public pipeline as a ``Path -> uint8 alpha`` function."""
-    from tools.pipeline import configure, load_image, remove_background
+    from tools.pipeline import DecodeLimits, configure, load_image, remove_background
 
     configure(models_dir=MODELS_DIR)
+    limits = DecodeLimits.unscaled()
 
     def predict(image: Path) -> np.ndarray:
-        cutout = remove_background(load_image(image), model=model, matting=matting)
+        cutout = remove_background(load_image(image, limits=limits), model=model, matting=matting)
         return np.asarray(cutout.alpha.convert("L"))
 
     return predict

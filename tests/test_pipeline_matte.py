@@ -12,15 +12,16 @@ import pytest
 from PIL import Image
 
 from tests.synthetic import iou, textured_disc
-from tools.pipeline import Cutout, load_image, remove_background, warmup
+from tools.pipeline import Cutout, DecodeLimits, load_image, remove_background, warmup
 from tools.pipeline.matte import MatteParams, band_radius, make_trimap
 
+FULL_SIZE = DecodeLimits.unscaled()
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 REPO = Path(__file__).resolve().parents[1]
 
 
 def test_the_cutout_matches_the_input_size_and_modes():
-    image = load_image(FIXTURES / "chelsea.jpg")
+    image = load_image(FIXTURES / "chelsea.jpg", limits=FULL_SIZE)
     result = remove_background(image)
     assert isinstance(result, Cutout)
     assert result.original.size == result.alpha.size == result.cutout.size == image.size
@@ -46,7 +47,9 @@ def test_the_alpha_is_soft_along_a_fuzzy_edge():
 
 
 def test_the_cats_fur_gets_a_soft_edge():
-    alpha = np.asarray(remove_background(load_image(FIXTURES / "chelsea.jpg")).alpha)
+    alpha = np.asarray(
+        remove_background(load_image(FIXTURES / "chelsea.jpg", limits=FULL_SIZE)).alpha
+    )
     assert ((alpha > 10) & (alpha < 245)).sum() > 500
 
 
@@ -121,6 +124,6 @@ def test_warmup_makes_a_fresh_process_fast(tmp_path):
 
 @pytest.mark.parametrize("fixture", ["astronaut.jpg", "coffee.jpg", "rocket.jpg"])
 def test_real_photos_give_a_subject(fixture):
-    alpha = np.asarray(remove_background(load_image(FIXTURES / fixture)).alpha)
+    alpha = np.asarray(remove_background(load_image(FIXTURES / fixture, limits=FULL_SIZE)).alpha)
     covered = (alpha > 127).mean()
     assert 0.005 < covered < 0.95

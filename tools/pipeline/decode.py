@@ -78,6 +78,11 @@ class DecodeLimits:
     max_side: int
     max_input_pixels: int
 
+    @classmethod
+    def unscaled(cls, max_input_pixels: int = 250_000_000) -> DecodeLimits:
+        """Full size, never scaled: for the project's own files (fixtures, benchmark photos)."""
+        return cls(max_input_pixels, max_input_pixels, max_input_pixels)
+
     def fit(self, width: int, height: int) -> tuple[int, int]:
         """(width, height) scaled down, keeping the aspect ratio, to fit both limits."""
         scale = min(1.0, self.max_side / max(width, height))
