@@ -4,7 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from tests.tool_helpers import create_job, open_image, result_url
+from tests.tool_helpers import create_job, image_bytes, open_image, result_url
 
 pytestmark = pytest.mark.django_db
 
@@ -154,3 +154,18 @@ def _png_bytes(image):
     out = io.BytesIO()
     image.save(out, "PNG")
     return out.getvalue()
+
+
+def test_a_background_with_a_thousand_character_name_gets_the_page_with_a_message(client, job):
+    boundary = "pixelforge-test-boundary"
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="background"\r\n\r\nimage\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="bg_image"; '
+        f'filename="{"b" * 1000}.png"\r\nContent-Type: image/png\r\n\r\n'
+    )
+    body = head.encode() + image_bytes("PNG") + f"\r\n--{boundary}--\r\n".encode()
+    content_type = f"multipart/form-data; boundary={boundary}"
+    response = client.generic("POST", result_url(job), body, content_type=content_type)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "rename it" in page and "Background removed" in page  # the result page itself

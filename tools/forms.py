@@ -129,6 +129,17 @@ class BackgroundForm(CappedFileForm):
         keep = choice.keep if choice.keep is not None else [s["index"] for s in subjects]
         return {**choice.to_saved(), "keep": list(keep)}
 
+    @classmethod
+    def unread(
+        cls, message: str, *, choice: BackgroundChoice, subjects: list[dict]
+    ) -> BackgroundForm:
+        """The form as last saved, with ``message`` as its error: for a body Django refused."""
+        form = cls(initial=cls.initial_for(choice, subjects), subjects=subjects)
+        form.full_clean()  # unbound: no field errors
+        form.cleaned_data = {}
+        form.add_error(None, message)
+        return form
+
     def full_clean(self) -> None:
         super().full_clean()
         if "bg_image" in self.oversize:

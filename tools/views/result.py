@@ -46,8 +46,8 @@ def result(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
         cap_uploads(request, max_upload_bytes())
         if problem := unreadable_body(request):
             job = get_job_or_404(request, code)
-            form = BackgroundForm(subjects=job.subjects)
-            form.add_error(None, problem)
+            choice = rendering.choice_of(job)
+            form = BackgroundForm.unread(problem, choice=choice, subjects=job.subjects)
             return _page(request, job, form, status=400)
     return _result(request, code)
 
