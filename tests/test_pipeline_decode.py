@@ -338,3 +338,15 @@ def test_no_metadata_survives_decoding():
     with Image.open(io.BytesIO(data)) as source:
         assert {"exif", "comment", "xmp", "icc_profile"} <= set(source.info)
     assert load(data).info == {}
+
+
+def test_a_palette_image_is_scaled_down_smoothly_not_by_nearest_neighbour():
+    stripes = Image.new("P", (200, 100), 0)
+    stripes.putpalette([0, 0, 0, 255, 255, 255] + [0, 0, 0] * 254)
+    for x in range(0, 200, 2):
+        stripes.paste(1, (x, 0, x + 1, 100))  # one-pixel black and white stripes
+    small = load(
+        png_bytes(stripes), DecodeLimits(max_pixels=1_250, max_side=50, max_input_pixels=10**6)
+    )
+    assert small.size == (50, 25)
+    assert 100 <= min(small.getpixel((25, 12))) <= 155  # averaged to grey, not black or white

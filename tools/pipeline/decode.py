@@ -206,9 +206,12 @@ def _decode(opened: ImageFile.ImageFile, target: tuple[int, int]) -> Image.Image
         opened.draft(opened.mode, target)  # JPEG: decode at 1/2, 1/4 or 1/8 scale; else no-op
     opened.load()
     icc = opened.info.get("icc_profile")
-    if opened.size != target:
-        opened = opened.resize(target, Image.Resampling.LANCZOS, reducing_gap=3.0)
-    image = ImageOps.exif_transpose(opened)
+    image: Image.Image = opened
+    if image.size != target:
+        if image.mode in ("P", "1"):  # Pillow resizes these by nearest neighbour only
+            image = image.convert("RGBA" if "transparency" in image.info else "RGB")
+        image = image.resize(target, Image.Resampling.LANCZOS, reducing_gap=3.0)
+    image = ImageOps.exif_transpose(image)
     colour, alpha = _split_alpha(_to_8bit(image))
     rgb = _to_srgb(colour, icc)
     if alpha is not None and alpha.getextrema()[0] < 255:
