@@ -7,6 +7,7 @@ import struct
 import subprocess
 import sys
 import time
+import warnings
 import zlib
 from pathlib import Path
 
@@ -274,7 +275,9 @@ EXOTIC = ["TGA", "SGI", "QOI", "DDS", "IM", "ICO", "PPM", "PCX", "EPS"]
 
 def encoded(fmt: str, size: tuple[int, int] = (40, 30)) -> bytes:
     out = io.BytesIO()
-    Image.new("RGB", size, (200, 30, 40)).save(out, fmt)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # Pillow retires its IM writer
+        Image.new("RGB", size, (200, 30, 40)).save(out, fmt)
     return out.getvalue()
 
 
