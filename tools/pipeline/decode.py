@@ -48,19 +48,6 @@ from .formats import ACCEPTED_TEXT, INPUT_PILLOW_NAMES
 pillow_heif.register_heif_opener()
 
 ACCEPTED = ACCEPTED_TEXT
-DECODE_ERRORS = (
-    OSError,
-    RuntimeError,  # libheif's errors, through pillow-heif
-    SyntaxError,
-    ValueError,
-    EOFError,
-    IndexError,
-    KeyError,
-    TypeError,
-    ZeroDivisionError,
-    struct.error,
-    ImageCms.PyCMSError,
-)
 _SRGB = ImageCms.createProfile("sRGB")
 _ALPHA_MODES = {"RGBA": "RGB", "LA": "L", "PA": "RGB", "RGBa": "RGB", "La": "L"}
 
@@ -233,7 +220,9 @@ def decode_image(source: bytes | BinaryIO | Path, *, limits: DecodeLimits) -> De
         try:
             fp.seek(0)
             opened = _open_allowed(fp)
-        except DECODE_ERRORS as exc:
+        except UnreadableImage:
+            raise
+        except Exception as exc:  # whatever a plugin raises on a hostile file: unreadable
             raise _unreadable(str(exc) or type(exc).__name__) from exc
         with opened:
             size = opened.size
@@ -242,7 +231,7 @@ def decode_image(source: bytes | BinaryIO | Path, *, limits: DecodeLimits) -> De
                 image = _decode(opened, limits.fit(*size))
             except (Image.DecompressionBombError, MemoryError) as exc:
                 raise ImageTooLarge(f"This image is too large to decode ({exc}).") from exc
-            except DECODE_ERRORS as exc:
+            except Exception as exc:  # a damaged file, whichever library noticed
                 raise _unreadable(str(exc) or type(exc).__name__) from exc
     finally:
         if handle is not None:
