@@ -31,6 +31,7 @@ import numpy as np
 import pillow_heif
 from PIL import (
     BmpImagePlugin,  # noqa: F401  (importing a plugin registers it in Image.OPEN)
+    ExifTags,
     GifImagePlugin,  # noqa: F401
     Image,
     ImageCms,
@@ -177,6 +178,8 @@ def _split_alpha(image: Image.Image) -> tuple[Image.Image, Image.Image | None]:
 
 def _to_srgb(image: Image.Image, icc: bytes | None) -> Image.Image:
     """Convert an L, RGB or CMYK image to sRGB RGB, through its ICC profile when it has one."""
+    if image.mode == "RGB" and not icc:
+        return image  # already what we want: no copy
     if icc:
         try:
             profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))
@@ -198,7 +201,8 @@ def _decode(opened: ImageFile.ImageFile, target: tuple[int, int]) -> Image.Image
         if image.mode in ("P", "1"):  # Pillow resizes these by nearest neighbour only
             image = image.convert("RGBA" if "transparency" in image.info else "RGB")
         image = image.resize(target, Image.Resampling.LANCZOS, reducing_gap=3.0)
-    image = ImageOps.exif_transpose(image)
+    if image.getexif().get(ExifTags.Base.Orientation, 1) != 1:  # else no copy to make
+        image = ImageOps.exif_transpose(image)
     colour, alpha = _split_alpha(_to_8bit(image))
     rgb = _to_srgb(colour, icc)
     if alpha is not None and alpha.getextrema()[0] < 255:
