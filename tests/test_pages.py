@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.management import call_command
 
@@ -28,3 +30,32 @@ def test_manage_check_passes():
 def test_no_migration_is_missing():
     # Exits non-zero (SystemExit) when a model change has no migration.
     call_command("makemigrations", check=True, dry_run=True, verbosity=0)
+
+
+def test_head_answers_like_get(client):
+    response = client.head("/")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+
+
+def test_favicon_ico_is_served(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/x-icon"
+    import io
+
+    from PIL import Image
+
+    icon = Image.open(io.BytesIO(response.content))
+    assert icon.format == "ICO"
+    page = client.get("/").content.decode()
+    assert 'rel="icon"' in page and 'rel="apple-touch-icon"' in page
+
+
+@pytest.mark.django_db
+def test_api_code_blocks_are_reachable_by_keyboard(client):
+    page = client.get("/api/").content.decode()
+    blocks = re.findall(r"<pre[^>]*>", page)
+    assert len(blocks) >= 3
+    for block in blocks:
+        assert 'tabindex="0"' in block and 'aria-label="' in block

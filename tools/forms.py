@@ -216,8 +216,10 @@ class BackgroundForm(CappedFileForm):
     def choice(self) -> BackgroundChoice:
         """The typed choice (call after is_valid())."""
         data = self.cleaned_data
-        keep = tuple(data.get("keep") or ())
-        if not self.subjects or len(keep) == len(self.subjects):
+        # No ticked box means "all": a one-subject photo has no checkboxes on the page, and an
+        # empty selection of several listed subjects was refused in clean().
+        keep = tuple(sorted(set(data.get("keep") or ())))
+        if not keep or len(keep) == len(self.subjects):
             keep = None
         return BackgroundChoice(
             background=data["background"],

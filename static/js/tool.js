@@ -306,7 +306,28 @@
       if (list.children.length) errors.appendChild(list);
     }
 
+    /* Each download button says what its file shows for the saved mode. */
+    function showDownloadLabels(mode) {
+      tool.querySelectorAll("[data-download-label]").forEach(function (label) {
+        var labels = JSON.parse(label.dataset.downloadLabel);
+        label.textContent = labels[mode] || labels.none;
+      });
+    }
+
+    /* "Image" with no image yet is not an error: wait until the visitor picks one. */
+    function waitingForImage() {
+      var input = field("bg_image");
+      return checked("background") === "image" && !images.background &&
+        !(input && input.files.length);
+    }
+
     function save() {
+      if (waitingForImage()) {
+        errors.innerHTML = "";
+        status.textContent = "Choose an image to use as the background.";
+        return saving;
+      }
+      var saved = checked("background") || "none";
       var data = new FormData(form);
       data.delete("preset");
       pending += 1;
@@ -321,6 +342,7 @@
           return response.json().then(function (body) {
             if (!response.ok) { showErrors(body); status.textContent = ""; return; }
             errors.innerHTML = "";
+            showDownloadLabels(saved);
             serverImage.src = body.preview;
             field("bg_image").value = "";
             status.textContent = "Saved. Downloads use these settings.";
@@ -376,6 +398,16 @@
       draw();
     });
   }
+
+  /* "in 58 minutes" (from the server) becomes "at 21:19 (in 58 minutes)" in the visitor's time. */
+  document.querySelectorAll("time[data-local-time]").forEach(function (time) {
+    var when = new Date(time.getAttribute("datetime"));
+    if (isNaN(when)) return;
+    var clock = when.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    var minutes = Math.ceil((when - Date.now()) / 60000);
+    time.textContent = minutes > 0 ? "at " + clock + " (in " + (minutes < 120 ? minutes + " minute" +
+      (minutes === 1 ? "" : "s") : Math.round(minutes / 60) + " hours") + ")" : "now";
+  });
 
   var tool = document.querySelector("[data-tool]");
   if (tool) setupResult(tool);

@@ -26,7 +26,7 @@ BACKGROUND_SIDE = 8000  # an uploaded background never needs to be larger than a
 @dataclass(frozen=True)
 class BackgroundChoice:
     background: str = "none"  # none | color | image | blur
-    bg_color: str = DEFAULT_COLOR  # "#rrggbb"; also the JPEG background when none is chosen
+    bg_color: str = DEFAULT_COLOR  # "#rrggbb", used when background == "color"
     blur: float = 12.0
     crop: bool = False
     margin: int = 0
@@ -38,7 +38,8 @@ class BackgroundChoice:
         names = {"background", "bg_color", "blur", "crop", "margin", "size", "keep"}
         values = {key: value for key, value in saved.items() if key in names}
         if values.get("keep") is not None:
-            values["keep"] = tuple(values["keep"])
+            # An empty selection was never a real choice (see BackgroundForm.choice): all.
+            values["keep"] = tuple(values["keep"]) or None
         try:
             return cls(**values)
         except TypeError:
@@ -135,6 +136,38 @@ FORMATS = {  # url name -> (pipeline format, extension, suffix)
 }
 
 
+WHITE = (255, 255, 255)
+
+# What each download shows for each background mode: the page's labels (kept up to date by
+# tool.js as the visitor changes the mode) say exactly what the file will be.
+DOWNLOAD_LABELS = {
+    "png": {
+        "none": "transparent",
+        "color": "on your colour",
+        "image": "on your image",
+        "blur": "on the blurred photo",
+    },
+    "webp": {
+        "none": "transparent, smaller",
+        "color": "smaller",
+        "image": "smaller",
+        "blur": "smaller",
+    },
+    "jpg": {
+        "none": "on white",
+        "color": "on your colour",
+        "image": "on your image",
+        "blur": "on the blurred photo",
+    },
+    "mask": {"none": "alpha", "color": "alpha", "image": "alpha", "blur": "alpha"},
+}
+
+
+def jpeg_background(choice: BackgroundChoice) -> tuple[int, int, int]:
+    """JPEG has no alpha: a transparent result is flattened on white, as the page says."""
+    return choice.rgb if choice.background == "color" else WHITE
+
+
 @dataclass(frozen=True)
 class Download:
     data: bytes
@@ -154,7 +187,7 @@ def download(job: Job, fmt: str) -> Download:
     kind, extension, suffix = FORMATS[fmt]
     choice = choice_of(job)
     image = _render(job, choice, preview=False, background=kind != "mask")
-    data = pipeline.encode(image, kind, background=choice.rgb)
+    data = pipeline.encode(image, kind, background=jpeg_background(choice))
     content_type = "image/png" if kind == "mask" else f"image/{kind}"
     return Download(data, content_type, f"{file_stem(job)}-{suffix}.{extension}")
 
