@@ -1,0 +1,149 @@
+"""In Chromium: change the background as a visitor does, download, and check the file's pixels.
+
+The saved choice comes from tool.js (fetch on every change), not from a hand-built POST: the
+one-subject bug lived there (no checkboxes on the page, so an empty subject list was saved).
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+from PIL import Image
+from scipy import ndimage
+
+from tests.conftest import FIXTURES
+from tests.tool_helpers import scene
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+TOOL = "/tools/remove-background/"
+RESULT = re.compile(r".*/tools/remove-background/r/[0-9a-f-]{36}/$")
+YELLOW = (0xFD, 0xE6, 0x8A)  # the "Yellow" preset
+GREEN = (20, 160, 60)
+
+
+@pytest.fixture
+def coffee(tmp_path):
+    """A real one-subject photo, small."""
+    image = Image.open(FIXTURES / "coffee.jpg").convert("RGB")
+    image.thumbnail((320, 320))
+    path = tmp_path / "coffee cup.jpg"
+    image.save(path, quality=92)
+    return path
+
+
+def open_result(page, live_server, path) -> None:
+    page.goto(live_server.url + TOOL)
+    page.locator("#id_image").set_input_files(path)
+    page.wait_for_url(RESULT)
+    page.locator("[data-canvas]").wait_for(state="visible")
+
+
+def saved(page) -> None:
+    page.wait_for_function(
+        "() => document.querySelector('[data-save-status]').textContent.startsWith('Saved')"
+    )
+
+
+def fetch(page, fmt: str) -> Image.Image:
+    with page.expect_download() as download:
+        page.locator(f'[data-download="{fmt}"]').click()
+    image = Image.open(download.value.path())
+    image.load()
+    return image
+
+
+def regions(mask: Image.Image) -> tuple[np.ndarray, np.ndarray]:
+    """Well inside the subject and well outside it, from the downloaded mask."""
+    values = np.asarray(mask)
+    inside = ndimage.binary_erosion(values >= 250, iterations=3)
+    outside = ndimage.binary_erosion(values <= 5, iterations=3)
+    assert inside.mean() > 0.1 and outside.mean() > 0.1, "the mask lost the subject"
+    return inside, outside
+
+
+def mean_colour(image: Image.Image, where: np.ndarray) -> np.ndarray:
+    return np.asarray(image.convert("RGB")).astype(float)[where].mean(axis=0)
+
+
+def label(page, fmt: str) -> str:
+    return page.locator(f'[data-download="{fmt}"] small').inner_text()
+
+
+def test_a_one_subject_photo_downloads_as_previewed(page, live_server, coffee, tmp_path, artifacts):
+    open_result(page, live_server, coffee)
+    inside, outside = regions(fetch(page, "mask"))
+    original = np.asarray(Image.open(coffee).convert("RGB")).astype(float)
+    subject_colour = original[inside].mean(axis=0)
+
+    # Colour: a preset swatch saves at once; every file keeps the subject on that colour.
+    page.locator(".segment", has_text="Colour").click()
+    page.locator('.swatch[title="Yellow"]').click()
+    saved(page)
+    assert label(page, "png") == "on your colour" and label(page, "jpg") == "on your colour"
+    page.screenshot(path=artifacts / "result-colour-one-subject-1280.png", full_page=True)
+    mask = fetch(page, "mask")
+    assert np.array_equal(regions(mask)[0], inside)
+    for fmt in ("png", "webp", "jpg"):
+        image = fetch(page, fmt)
+        assert np.abs(mean_colour(image, outside) - YELLOW).max() < 6, fmt
+        assert np.abs(mean_colour(image, inside) - subject_colour).max() < 6, fmt
+
+    # Image: no error before a file is picked; then the picked image is the background.
+    page.locator(".segment", has_text="Image").click()
+    page.wait_for_timeout(300)  # a save would have answered by now
+    assert page.locator("[data-form-errors]").inner_text().strip() == ""
+    background = tmp_path / "green.png"
+    Image.new("RGB", (200, 120), GREEN).save(background)
+    page.locator("#id_bg_image").set_input_files(background)
+    saved(page)
+    assert label(page, "png") == "on your image"
+    png = fetch(page, "png")
+    assert png.getchannel("A").getextrema() == (255, 255)
+    assert np.abs(mean_colour(png, outside) - GREEN).max() < 3
+    assert np.abs(mean_colour(png, inside) - subject_colour).max() < 3
+
+    # Blur: opaque, the subject sharp on its own blurred photo.
+    page.locator(".segment", has_text="Blurred").click()
+    saved(page)
+    jpeg = fetch(page, "jpg")
+    assert np.abs(mean_colour(jpeg, inside) - subject_colour).max() < 6
+    assert np.abs(mean_colour(jpeg, outside) - original[outside].mean(axis=0)).max() < 20
+
+    # Back to transparent: the subject is there, the background gone; the JPEG is on white.
+    page.locator(".segment", has_text="Transparent").click()
+    saved(page)
+    assert label(page, "png") == "transparent" and label(page, "jpg") == "on white"
+    alpha = np.asarray(fetch(page, "png").getchannel("A"))
+    assert alpha[inside].min() >= 250 and alpha[outside].max() <= 5
+    jpeg = fetch(page, "jpg")
+    assert mean_colour(jpeg, outside).min() > 245
+
+    # A reload shows the saved choice, and the downloads still match it.
+    page.reload()
+    assert page.locator('input[name="background"][value="none"]').is_checked()
+    webp = fetch(page, "webp")
+    alpha = np.asarray(webp.getchannel("A"))
+    assert alpha[inside].min() >= 250 and alpha[outside].max() <= 5
+
+
+def test_a_two_subject_photo_drops_an_unticked_subject(page, live_server, tmp_path):
+    path = tmp_path / "two things.jpg"
+    scene().save(path, quality=92)
+    open_result(page, live_server, path)
+    inside, _ = regions(fetch(page, "mask"))
+    page.locator(".segment", has_text="Colour").click()
+    page.locator('.swatch[title="Yellow"]').click()
+    saved(page)
+    page.locator('input[name="keep"][value="1"]').uncheck()  # the red disc, on the left
+    saved(page)
+    jpeg = fetch(page, "jpg")
+    left = inside.copy()
+    left[:, 180:] = False
+    right = inside & ~left
+    assert np.abs(mean_colour(jpeg, left) - YELLOW).max() < 8  # gone
+    assert mean_colour(jpeg, right)[2] > 150  # the blue block stays
+    mask = np.asarray(fetch(page, "mask"))
+    assert mask[left].max() <= 5 and mask[right].min() >= 250
