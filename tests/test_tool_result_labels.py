@@ -49,7 +49,7 @@ def test_the_page_shows_no_error_until_a_submit(client):
     job = create_job(client)
     page = client.get(result_url(job)).content.decode()
     assert "errorlist" not in page
-    assert "Choose a background image to upload" not in page
+    assert "Choose a background from the library or upload an image" not in page
 
 
 def test_expiry_is_relative_with_a_machine_readable_time(client):

@@ -200,7 +200,7 @@
     var status = form.querySelector("[data-save-status]");
     var errors = form.querySelector("[data-form-errors]");
     var fullWidth = parseInt(tool.dataset.width, 10);
-    var images = { original: null, cutout: null, background: null, box: null };
+    var images = { original: null, cutout: null, background: null, upload: null, box: null };
     var saving = Promise.resolve();
     var pending = 0;
 
@@ -317,14 +317,14 @@
     /* "Image" with no image yet is not an error: wait until the visitor picks one. */
     function waitingForImage() {
       var input = field("bg_image");
-      return checked("background") === "image" && !images.background &&
+      return checked("background") === "image" && !checked("stock") && !images.upload &&
         !(input && input.files.length);
     }
 
     function save() {
       if (waitingForImage()) {
         errors.innerHTML = "";
-        status.textContent = "Choose an image to use as the background.";
+        status.textContent = "Pick a background from the library, or upload your own.";
         return saving;
       }
       var saved = checked("background") || "none";
@@ -354,15 +354,38 @@
       return saving;
     }
 
+    function chooseMode(mode) {
+      form.querySelector('input[name="background"][value="' + mode + '"]').checked = true;
+      showOptions();
+    }
+
+    /* The picture behind the subject: the library background picked, or the upload. */
+    function useBackground() {
+      var stock = form.querySelector('input[name="stock"]:checked');
+      var thumb = stock && stock.value ? stock.parentNode.querySelector("[data-full]") : null;
+      if (!thumb) { images.background = images.upload; draw(); return Promise.resolve(); }
+      return loadImage(thumb.dataset.full).then(function (image) {
+        if (form.querySelector('input[name="stock"]:checked') === stock) {
+          images.background = image;
+          draw();
+        }
+      });
+    }
+
     form.addEventListener("input", function () { showOptions(); draw(); });
     form.addEventListener("change", function (event) {
       showOptions();
       if (event.target.name === "keep") loadCutout();
       else if (event.target.name === "bg_image" && event.target.files.length) {
+        form.querySelector('input[name="stock"][value=""]').checked = true;
+        chooseMode("image");
         loadImage(URL.createObjectURL(event.target.files[0])).then(function (image) {
-          images.background = image;
-          draw();
+          images.upload = image;
+          useBackground();
         });
+      } else if (event.target.name === "stock") {
+        chooseMode("image");
+        useBackground();
       } else draw();
       save();
     });
@@ -389,9 +412,9 @@
     showOptions();
     var loads = [loadImage(tool.dataset.originalUrl).then(function (image) { images.original = image; })];
     if (tool.dataset.backgroundUrl) {
-      loads.push(loadImage(tool.dataset.backgroundUrl).then(function (image) { images.background = image; }));
+      loads.push(loadImage(tool.dataset.backgroundUrl).then(function (image) { images.upload = image; }));
     }
-    Promise.all(loads).then(loadCutout).then(function () {
+    Promise.all(loads).then(useBackground).then(loadCutout).then(function () {
       serverImage.hidden = true;
       canvas.hidden = false;
       before.hidden = false;

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 from PIL import Image
 
 from tools import pipeline
+from tools.backgrounds import BACKGROUNDS_BY_NAME
 from tools.models import Job
 from tools.pipeline.composite import placement
 from tools.pipeline.options import MAX_CANVAS_SIDE
@@ -32,11 +33,14 @@ class BackgroundChoice:
     margin: int = 0
     size: str = "original"  # original | square
     keep: tuple[int, ...] | None = None  # subject indices; None = all
+    stock: str = ""  # a library background (tools.backgrounds) for "image"; "" = the upload
 
     @classmethod
     def from_saved(cls, saved: dict) -> BackgroundChoice:
-        names = {"background", "bg_color", "blur", "crop", "margin", "size", "keep"}
+        names = {"background", "bg_color", "blur", "crop", "margin", "size", "keep", "stock"}
         values = {key: value for key, value in saved.items() if key in names}
+        if values.get("stock") not in BACKGROUNDS_BY_NAME:
+            values.pop("stock", None)  # gone from the library since it was saved
         if values.get("keep") is not None:
             # An empty selection was never a real choice (see BackgroundForm.choice): all.
             values["keep"] = tuple(values["keep"]) or None
@@ -61,8 +65,8 @@ def choice_of(job: Job) -> BackgroundChoice:
 
 def save_choice(job: Job, choice: BackgroundChoice, *, bg_image: Image.Image | None) -> None:
     """Store the visitor's choice (and a new background image) on the job."""
-    if choice.background == "image" and bg_image is None and not job.background:
-        raise ValueError("Choose a background image to upload.")
+    if choice.background == "image" and not (bg_image or choice.stock or job.background):
+        raise ValueError("Choose a background from the library or upload an image.")
     if bg_image is not None:
         storage.save_image(job, "background", preview_of(bg_image, BACKGROUND_SIDE))
     job.render_options = choice.to_saved()
@@ -89,12 +93,19 @@ def render_options(
         size = (side, side)
     return pipeline.build_render_options(
         bg_color=choice.bg_color if mode == "color" else None,
-        bg_image=storage.open_image(job, "background") if mode == "image" else None,
+        bg_image=background_image(job, choice) if mode == "image" else None,
         blur=choice.blur if mode == "blur" else 0.0,
         crop=choice.crop,
         margin=margin,
         size=size,
     )
+
+
+def background_image(job: Job, choice: BackgroundChoice) -> Image.Image:
+    """The image behind the subject in "image" mode: a library background or the upload."""
+    if choice.stock:
+        return BACKGROUNDS_BY_NAME[choice.stock].open()
+    return storage.open_image(job, "background")
 
 
 def kept_cutout(job: Job, keep: tuple[int, ...] | None, *, preview: bool) -> Image.Image:
