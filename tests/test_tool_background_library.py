@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -29,7 +30,7 @@ def png(client, job) -> np.ndarray:
 
 
 def test_every_library_background_ships_with_a_thumbnail_and_credit():
-    licences = open(finders.find("backgrounds/LICENSES.md")).read()
+    licences = Path(finders.find("backgrounds/LICENSES.md")).read_text()
     for background in BACKGROUNDS:
         assert Image.open(finders.find(background.static_path)).width >= 512
         assert Image.open(finders.find(background.thumb_path)).size == (128, 88)
