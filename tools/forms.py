@@ -169,6 +169,12 @@ class BackgroundForm(CappedFileForm):
         choices=[("original", "Original"), ("square", "Square 1:1")],
         widget=forms.RadioSelect,
     )
+    shadow = forms.ChoiceField(
+        label="Shadow",
+        choices=[("none", "None"), ("drop", "Soft shadow"), ("contact", "Keep the real shadow")],
+        widget=forms.RadioSelect,
+        required=False,
+    )
     keep = forms.TypedMultipleChoiceField(
         label="Subjects to keep", coerce=int, required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -251,4 +257,5 @@ class BackgroundForm(CappedFileForm):
             size=data["size"],
             keep=keep,
             stock=data.get("stock") or "",
+            shadow=data.get("shadow") or "none",
         )

@@ -222,7 +222,8 @@
         blur: parseFloat(field("blur").value) || 12,
         crop: field("crop").checked,
         margin: Math.max(0, parseInt(field("margin").value, 10) || 0),
-        size: checked("size") || "original"
+        size: checked("size") || "original",
+        shadow: checked("shadow") || "none"
       };
     }
 
@@ -271,9 +272,17 @@
       }
       ctx.drawImage(fg, region.x, region.y, region.w, region.h, px, py, pw, ph);
       canvas.dataset.rendered = String(Date.now());
+      showServerPreview(s.shadow !== "none");
       // Before/after only lines up while the picture keeps its original frame.
       compare.hidden = framed;
       if (framed) setReveal(0);
+    }
+
+    /* Shadows are computed on the server: show its preview (updated on each save) instead. */
+    function showServerPreview(server) {
+      if (!images.ready) return;
+      canvas.hidden = server;
+      serverImage.hidden = !server;
     }
 
     function setReveal(value) {
@@ -415,6 +424,7 @@
       loads.push(loadImage(tool.dataset.backgroundUrl).then(function (image) { images.upload = image; }));
     }
     Promise.all(loads).then(useBackground).then(loadCutout).then(function () {
+      images.ready = true;
       serverImage.hidden = true;
       canvas.hidden = false;
       before.hidden = false;

@@ -22,6 +22,7 @@ from tools.api.errors import ApiError
 from tools.uploads import cap_uploads, oversize_fields
 
 FORMATS = ("png", "webp", "jpg", "mask")
+SHADOWS = ("none", "drop", "contact")
 SIZES = ("preview", "full")
 TRUE = {"true", "1", "yes", "on"}
 FALSE = {"false", "0", "no", "off"}
@@ -106,6 +107,15 @@ def declared_params() -> list[Param]:
             pattern=r"^\s*(\d+\s*(px)?|\d+(\.\d+)?\s*%)\s*$",
         ),
         Param(
+            "shadow",
+            "string",
+            "A shadow under the subject, for product photos: drop is a soft shadow of its "
+            "silhouette; contact keeps the shadow the photo had where the subject stands. "
+            "Ignored for mask.",
+            enum=SHADOWS,
+            default="none",
+        ),
+        Param(
             "size",
             "string",
             "full keeps the input resolution; preview scales the input to at most 0.25 "
@@ -143,6 +153,7 @@ class RemovalRequest:
     size: str  # one of SIZES
     model: str
     matting: bool
+    shadow: str = "none"  # one of SHADOWS
 
 
 def upload_limit_bytes() -> int:
@@ -266,6 +277,7 @@ def parse_removal(request: HttpRequest) -> RemovalRequest:
         size=_choice(fields, params["size"]),
         model=_choice(fields, params["model"]),
         matting=_boolean(fields, params["matting"]),
+        shadow=_choice(fields, params["shadow"]),
     )
     check_options(parsed)
     return parsed

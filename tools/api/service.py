@@ -94,6 +94,7 @@ def render_options(
             blur=parsed.blur,
             crop=parsed.crop,
             margin=margin,
+            shadow=parsed.shadow,
         )
     except ValueError as exc:  # checked before decoding; kept for safety
         raise ApiError("invalid_parameter", str(exc)) from exc

@@ -34,10 +34,12 @@ class BackgroundChoice:
     size: str = "original"  # original | square
     keep: tuple[int, ...] | None = None  # subject indices; None = all
     stock: str = ""  # a library background (tools.backgrounds) for "image"; "" = the upload
+    shadow: str = "none"  # none | drop | contact (tools.pipeline.shadow)
 
     @classmethod
     def from_saved(cls, saved: dict) -> BackgroundChoice:
         names = {"background", "bg_color", "blur", "crop", "margin", "size", "keep", "stock"}
+        names.add("shadow")
         values = {key: value for key, value in saved.items() if key in names}
         if values.get("stock") not in BACKGROUNDS_BY_NAME:
             values.pop("stock", None)  # gone from the library since it was saved
@@ -98,6 +100,7 @@ def render_options(
         crop=choice.crop,
         margin=margin,
         size=size,
+        shadow=choice.shadow if with_background else None,  # the mask is the subject's alone
     )
 
 
