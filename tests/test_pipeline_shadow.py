@@ -33,7 +33,7 @@ def photo() -> Image.Image:
 
 def test_a_drop_shadow_falls_below_the_subject_and_fades():
     shadow = np.asarray(drop_shadow(subject_alpha()))
-    left, top, right, bottom = BOX
+    top, bottom = BOX[1], BOX[3]
     below, above = shadow[bottom + 3, 120], shadow[top - 3, 120]
     assert 40 < below <= 255 * 0.45 and below > above  # offset downwards
     assert shadow[:10].max() == 0 and shadow[:, :40].max() == 0  # soft, but not everywhere
@@ -61,7 +61,7 @@ def test_render_puts_the_shadow_between_background_and_subject(kind):
     cutout.putalpha(subject_alpha())
     options = pipeline.build_render_options(bg_color="#ffffff", shadow=kind)
     pixels = np.asarray(pipeline.render(photo(), cutout, options).convert("RGB")).astype(int)
-    left, top, right, bottom = BOX
+    bottom = BOX[3]
     assert pixels[bottom + 4, 120].max() < 235  # darker than the white background
     assert (pixels[5, 5] == 255).all()  # the background far away is as chosen
     assert tuple(pixels[90, 120]) == (200, 30, 40)  # the subject on top, untouched
