@@ -22,6 +22,7 @@ from tools.pipeline.matte import DEFAULT_PARAMS, make_trimap
 from tools.pipeline.options import RenderOptions
 from tools.pipeline.remove import Cutout, working_image
 from tools.pipeline.segment import predict_saliency
+from tools.pipeline.shadow import drop_shadow, with_shadow
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 SAMPLES = STATIC / "samples"
@@ -173,6 +174,17 @@ def how_it_works(cat: Run) -> list[Path]:
     return written
 
 
+def product_shadows(coffee: Run) -> list[Path]:
+    """The coffee cup on white: no shadow, the soft drop shadow, the photo's contact shadow."""
+    white = Image.new("RGB", coffee.image.size, (255, 255, 255))
+    panels = [
+        render(coffee.image, coffee.cutout.cutout, RenderOptions(bg_image=white, shadow=kind))
+        for kind in (None, "drop", "contact")
+    ]
+    row = side_by_side(*(fit_width(panel.convert("RGB"), 320) for panel in panels))
+    return [save(row, FIGURES / "product-photos" / "shadows.webp")]
+
+
 TIPS: dict[str, Callable[[Image.Image], Image.Image]] = {
     "good": lambda image: image,
     "low-resolution": lambda image: image.resize(
@@ -206,7 +218,12 @@ def tips(photo: Image.Image, *, model: str) -> list[Path]:
 
 
 def split_cover(
-    result: Run, background: Image.Image, *, focus: float = 0.5, rise: float = 0.5
+    result: Run,
+    background: Image.Image,
+    *,
+    focus: float = 0.5,
+    rise: float = 0.5,
+    shadow: bool = False,
 ) -> Image.Image:
     """1200 x 630: the photo on the left, the same frame with its new background on the right,
     a thin white divider between them; ``focus`` and ``rise`` (0-1) place the crop
@@ -219,7 +236,10 @@ def split_cover(
     top = round((scaled[1] - height) * rise)
     box = (left, top, left + width, top + height)
     photo = image.resize(scaled, Image.Resampling.LANCZOS).crop(box)
-    cutout = result.cutout.cutout.resize(scaled, Image.Resampling.LANCZOS).crop(box)
+    layer = result.cutout.cutout
+    if shadow:
+        layer = with_shadow(layer, drop_shadow(layer.getchannel("A")))
+    cutout = layer.resize(scaled, Image.Resampling.LANCZOS).crop(box)
     after = background.resize(COVER_SIZE).convert("RGBA")
     after.alpha_composite(cutout)
     cover = after.convert("RGB")
@@ -246,7 +266,7 @@ def covers(runs: dict[str, Run]) -> list[Path]:
     }
     return [
         save(
-            split_cover(result, background, focus=focus, rise=rise),
+            split_cover(result, background, focus=focus, rise=rise, shadow=background is white),
             COVERS / f"{slug}.jpg",
             quality=78,
         )
@@ -262,6 +282,7 @@ def generate(*, model: str, log: Callable[[str], None] = print) -> list[Path]:
         runs[name] = run(sample(name), model=model)
     written = how_it_works(runs["cat"])
     log("Tips: good and poor inputs")
+    written += product_shadows(runs["coffee"])
     written += tips(sample("coffee"), model=model)
     written += covers(runs)
     return written
