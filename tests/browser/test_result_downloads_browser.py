@@ -147,3 +147,36 @@ def test_a_two_subject_photo_drops_an_unticked_subject(page, live_server, tmp_pa
     assert mean_colour(jpeg, right)[2] > 150  # the blue block stays
     mask = np.asarray(fetch(page, "mask"))
     assert mask[left].max() <= 5 and mask[right].min() >= 250
+
+
+def test_a_library_background_and_a_shadow(page, live_server, coffee, artifacts):
+    from tools.backgrounds import BACKGROUNDS_BY_NAME
+    from tools.pipeline import cover_fit
+
+    open_result(page, live_server, coffee)
+    inside, outside = regions(fetch(page, "mask"))
+    page.locator(".segment", has_text="Image").click()
+    page.locator('.stock-item[title="Sunset"]').click()
+    saved(page)
+    assert page.locator('input[name="stock"][value="sunset"]').is_checked()
+    png = fetch(page, "png")
+    sunset = cover_fit(BACKGROUNDS_BY_NAME["sunset"].open(), png.size)
+    assert np.abs(mean_colour(png, outside) - mean_colour(sunset, outside)).max() < 4
+    page.screenshot(path=artifacts / "result-library-1280.png", full_page=True)
+
+    # A shadow is drawn by the server: its preview replaces the instant canvas.
+    page.locator(".segment", has_text="Soft shadow").click()
+    saved(page)
+    assert page.locator("[data-canvas]").is_hidden()
+    assert page.locator("[data-result-image]").is_visible()
+    assert "?v=" in page.locator("[data-result-image]").get_attribute("src")
+    rows, cols = np.nonzero(inside)
+    third = (cols.max() - cols.min()) // 3
+    band = np.zeros_like(inside)
+    band[rows.max() + 3 : rows.max() + 9, cols.min() + third : cols.max() - third] = True
+    band &= outside
+    shadowed = mean_colour(fetch(page, "jpg"), band)
+    assert (shadowed < mean_colour(sunset, band) - 8).all()  # darker under the subject
+    page.locator(".segment", has_text="None").click()
+    saved(page)
+    assert page.locator("[data-canvas]").is_visible()
