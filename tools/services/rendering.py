@@ -43,6 +43,8 @@ class BackgroundChoice:
         values = {key: value for key, value in saved.items() if key in names}
         if values.get("stock") not in BACKGROUNDS_BY_NAME:
             values.pop("stock", None)  # gone from the library since it was saved
+        if values.get("shadow") not in ("none", *pipeline.options.SHADOWS):
+            values.pop("shadow", None)
         if values.get("keep") is not None:
             # An empty selection was never a real choice (see BackgroundForm.choice): all.
             values["keep"] = tuple(values["keep"]) or None
