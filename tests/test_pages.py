@@ -59,3 +59,9 @@ def test_api_code_blocks_are_reachable_by_keyboard(client):
     assert len(blocks) >= 3
     for block in blocks:
         assert 'tabindex="0"' in block and 'aria-label="' in block
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/tools/remove-background/", "/api/", "/blog/", "/healthz"])
+def test_pages_answer_head(client, path):
+    assert client.head(path).status_code in (200, 503)  # /healthz is 503 without a model
