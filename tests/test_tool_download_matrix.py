@@ -62,7 +62,11 @@ class Photo:
         self.outside = ndimage.binary_erosion(alpha <= 5, iterations=3)
         assert self.inside.sum() > 500 and self.outside.sum() > 500
         assert len(job.subjects) == subjects
-        self.subject_crop = subject_bbox(keep_subjects(Image.fromarray(alpha), (0,)))
+        self.subjects = []  # each subject alone: its crop box and its inside
+        for subject in job.subjects:
+            alone = keep_subjects(Image.fromarray(alpha), (subject["index"],))
+            inside = ndimage.binary_erosion(np.asarray(alone) >= 250, iterations=3)
+            self.subjects.append((subject["index"], subject_bbox(alone), inside))
 
 
 @pytest.fixture(scope="module", params=list(PHOTOS))
@@ -107,8 +111,10 @@ def choose(client, photo: Photo, mode: str) -> None:
     assert photo.job.render_options["keep"] is None
 
 
-def fetch(client, photo: Photo, fmt: str) -> Image.Image:
-    path = "subjects/0/" if fmt == "subject" else f"download/{fmt}/"
+def fetch(client, photo: Photo, path: str) -> Image.Image:
+    """A download by its path under the result page, e.g. download/png/ or subjects/0/."""
+    if "/" not in path:
+        path = f"download/{path}/"
     response = client.get(result_url(photo.job) + path)
     assert response.status_code == 200
     return open_image(response.content)
@@ -135,7 +141,7 @@ def mean_error(image: np.ndarray, expected: np.ndarray, where: np.ndarray) -> fl
 @pytest.mark.parametrize("mode", MODES)
 def test_each_download_shows_the_subject_on_the_chosen_background(client, made, mode, fmt):
     choose(client, made, mode)
-    image = fetch(client, made, fmt)
+    image = fetch(client, made, f"download/{fmt}/") if fmt != "subject" else None
     tolerance = 4 if fmt == "png" else 12  # WebP and JPEG are lossy
     if fmt == "mask":
         assert image.mode == "L" and image.size == made.original.size
@@ -144,18 +150,19 @@ def test_each_download_shows_the_subject_on_the_chosen_background(client, made, 
         assert mask[made.outside].max() <= 5  # ...and only the subject
         return
     if fmt == "subject":
-        # Subject 1 on its own: a transparent PNG cropped to it, whatever the background.
-        # Cropped to the subject with its soft edge (alpha above 8), transparent around it.
-        left, top, width, height = made.subject_crop
-        assert image.mode == "RGBA" and image.size == (width, height)
-        alpha = np.asarray(image.getchannel("A"))
-        inside = made.inside[top : top + height, left : left + width]
-        assert inside.sum() > 300 and alpha[inside].min() >= 250
-        outside = made.outside[top : top + height, left : left + width]
-        assert not outside.any() or alpha[outside].max() <= 5
-        pixels = np.asarray(image).astype(np.int16)
-        crop = made.pixels[top : top + height, left : left + width]
-        assert mean_error(pixels, crop, inside) < tolerance
+        # Each subject on its own: a transparent PNG cropped to it (with its soft edge, alpha
+        # above 8), whatever the background.
+        for index, (left, top, width, height), alone in made.subjects:
+            image = fetch(client, made, f"subjects/{index}/")
+            assert image.mode == "RGBA" and image.size == (width, height)
+            alpha = np.asarray(image.getchannel("A"))
+            inside = alone[top : top + height, left : left + width]
+            assert inside.sum() > 300 and alpha[inside].min() >= 250
+            outside = made.outside[top : top + height, left : left + width]
+            assert not outside.any() or alpha[outside].max() <= 5
+            pixels = np.asarray(image).astype(np.int16)
+            crop = made.pixels[top : top + height, left : left + width]
+            assert mean_error(pixels, crop, inside) < tolerance
         return
 
     assert image.size == made.original.size
