@@ -180,3 +180,36 @@ def test_a_library_background_and_a_shadow(page, live_server, coffee, artifacts)
     page.locator(".segment", has_text="None").click()
     saved(page)
     assert page.locator("[data-canvas]").is_visible()
+
+
+def test_the_library_and_shadows_work_without_javascript(browser, live_server, coffee):
+    from tools.backgrounds import BACKGROUNDS_BY_NAME
+    from tools.pipeline import cover_fit
+
+    context = browser.new_context(java_script_enabled=False, accept_downloads=True)
+    page = context.new_page()
+    page.goto(live_server.url + TOOL)
+    page.locator("#id_image").set_input_files(coffee)
+    page.locator("[data-upload-submit]").click()
+    page.wait_for_url(RESULT)
+    inside, outside = regions(fetch(page, "mask"))
+    # No mode chosen: picking a library picture and pressing Apply means "show it".
+    page.locator('.stock-item[title="Sky"]').click()
+    page.locator(".segment", has_text="Soft shadow").click()
+    page.locator("[data-apply]").click()
+    page.wait_for_url(re.compile(r".*/r/[0-9a-f-]{36}/#preview$"))
+    assert page.locator('input[name="background"][value="image"]').is_checked()
+    assert label(page, "png") == "on your image"
+    png = fetch(page, "png")
+    sky = cover_fit(BACKGROUNDS_BY_NAME["sky"].open(), png.size)
+    far = outside.copy()
+    rows, _ = np.nonzero(inside)
+    far[rows.max() - 20 :] = False  # away from the shadow under the cup
+    assert np.abs(mean_colour(png, far) - mean_colour(sky, far)).max() < 4
+    rows, cols = np.nonzero(inside)
+    third = (cols.max() - cols.min()) // 3
+    band = np.zeros_like(inside)
+    band[rows.max() + 3 : rows.max() + 9, cols.min() + third : cols.max() - third] = True
+    band &= outside
+    assert (mean_colour(png, band) < mean_colour(sky, band) - 8).all()  # the shadow
+    context.close()
