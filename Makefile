@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.numba-cache
 
-.PHONY: help install models models-all warmup migrate setup run test test-postgres test-fast lint format chromium \
+.PHONY: help install models models-all warmup migrate articles setup run test test-postgres test-fast lint format chromium \
         bench-setup bench-quality bench-speed clean
 
 help:
@@ -34,7 +34,11 @@ warmup: install
 migrate: install
 	$(MANAGE) migrate --noinput
 
-setup: models warmup migrate
+# Articles are content: blog/content/*.md, created or updated by slug on every run.
+articles: migrate
+	$(MANAGE) load_articles
+
+setup: models warmup migrate articles
 
 run: setup
 	$(MANAGE) runserver 127.0.0.1:8000

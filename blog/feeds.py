@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+import mimetypes
 from datetime import datetime
+from pathlib import Path
 
+from django.contrib.staticfiles import finders
 from django.contrib.syndication.views import Feed
 from django.urls import reverse_lazy
-from django.utils.feedgenerator import Atom1Feed
+from django.utils.feedgenerator import Atom1Feed, Enclosure
 
-from blog.models import Article
+from blog.models import Article, without_control_characters
 
 
 class LatestArticlesFeed(Feed):
@@ -18,17 +21,33 @@ class LatestArticlesFeed(Feed):
     subtitle = "Practical tips on background removal, product photos and image editing."
     author_name = "The PixelForge team"
 
+    # Text goes through without_control_characters: XML cannot carry them, and one bad row
+    # (saved before validation refused them) must not break the feed for everyone.
+
+    def get_object(self, request, *args, **kwargs):
+        self.request = request
+        return None
+
     def items(self):
         return Article.objects.published()[:20]
 
     def item_title(self, item: Article) -> str:
-        return item.title
+        return without_control_characters(item.title, one_line=True)
 
     def item_description(self, item: Article) -> str:
-        return item.summary
+        return without_control_characters(item.summary)
 
     def item_author_name(self, item: Article) -> str:
-        return item.author_name
+        return without_control_characters(item.author_name, one_line=True)
+
+    def item_enclosures(self, item: Article) -> list[Enclosure]:
+        """The cover image, for feed readers that show one."""
+        if not item.cover_url:
+            return []
+        found = finders.find(item.cover)
+        url = self.request.build_absolute_uri(item.cover_url)
+        kind = mimetypes.guess_type(found)[0] or "image/jpeg"
+        return [Enclosure(url, str(Path(found).stat().st_size), kind)]
 
     def item_pubdate(self, item: Article) -> datetime:
         return item.published_at

@@ -1,8 +1,10 @@
-"""The articles a fresh site ships with, read from blog/content/*.md.
+"""The articles the site ships with, read from blog/content/*.md.
 
 Each file starts with a small front-matter header between two ``---`` lines, one
-``key: value`` per line (title, slug, summary, category, author, published_at as ISO 8601),
-followed by the Markdown body. The data migration loads them.
+``key: value`` per line (title, slug, summary, category, author, published_at as ISO 8601;
+optionally cover, a static path such as blog/covers/x.jpg, cover_alt, and status, published
+unless it says draft), followed by the Markdown body. ``manage.py load_articles`` creates or
+updates the articles by slug.
 """
 
 from __future__ import annotations
@@ -24,6 +26,9 @@ class Draft:
     author: str
     published_at: datetime
     body: str
+    cover: str = ""
+    cover_alt: str = ""
+    status: str = "published"
 
 
 def parse(text: str, *, name: str = "<text>") -> Draft:
@@ -48,6 +53,9 @@ def parse(text: str, *, name: str = "<text>") -> Draft:
         author=header["author"],
         published_at=datetime.fromisoformat(header["published_at"]),
         body="\n".join(lines[end + 1 :]).strip() + "\n",
+        cover=header.get("cover", ""),
+        cover_alt=header.get("cover_alt", ""),
+        status=header.get("status", "published"),
     )
 
 

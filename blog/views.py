@@ -57,6 +57,6 @@ class ArticleDetailView(DetailView):
         article = self.object
         context["related"] = article.related()
         context["canonical_url"] = self.request.build_absolute_uri(article.get_absolute_url())
-        if article.cover:
-            context["cover_url"] = self.request.build_absolute_uri(article.cover.url)
+        if article.cover_url:
+            context["cover_url"] = self.request.build_absolute_uri(article.cover_url)
         return context

@@ -9,6 +9,7 @@ from pixelforge import admin_login, views
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("tools/", include("tools.urls")),
     path("api/", include("tools.api.urls")),
     path("blog/", include("blog.urls")),

@@ -4,7 +4,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from blog.models import Status
+from blog.models import Article, Status
 from tests.blog_helpers import make_article, no_articles  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("no_articles")
@@ -69,3 +69,28 @@ def test_the_sitemap_lists_pages_and_published_articles(client):
         u for u in urlset.findall(f"{SITEMAP}url") if u.findtext(f"{SITEMAP}loc").endswith("/live/")
     )
     assert article.findtext(f"{SITEMAP}lastmod")
+
+
+def test_a_control_character_in_a_title_does_not_break_the_feed(client):
+    """A title saved with \\x0b (before validation refused it) made the feed answer 500."""
+    article = make_article("Clean title", summary="Summary")
+    Article.objects.filter(pk=article.pk).update(
+        title="Vertical\x0btab", summary="Bell\x07", author_name="A\x1bB"
+    )
+    feed = parse(client.get("/blog/feed/"))
+    entry = feed.find(f"{ATOM}entry")
+    assert entry.findtext(f"{ATOM}title") == "Verticaltab"
+    assert entry.findtext(f"{ATOM}summary") == "Bell"
+    assert entry.findtext(f"{ATOM}author/{ATOM}name") == "AB"
+
+
+def test_the_feed_links_each_cover_as_an_enclosure(client):
+    article = make_article("Covered")
+    article.cover = "blog/covers/how-ai-background-removal-works.jpg"
+    article.cover_alt = "A cut-out"
+    article.save()
+    entry = parse(client.get("/blog/feed/")).find(f"{ATOM}entry")
+    links = {link.get("rel"): link for link in entry.findall(f"{ATOM}link")}
+    enclosure = links["enclosure"]
+    assert enclosure.get("type") == "image/jpeg" and int(enclosure.get("length")) > 1000
+    assert enclosure.get("href").startswith("http://testserver/static/blog/covers/")

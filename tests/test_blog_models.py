@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-import importlib
+import io
 import re
 
 import pytest
-from django.apps import apps
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 
 from blog.initial_content import load, parse
 from blog.markup import WORDS_PER_MINUTE, reading_time, render_markdown, word_count
@@ -13,7 +13,6 @@ from blog.models import Article, Category, Status
 from tests.blog_helpers import make_article, no_articles  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("no_articles")
-initial_articles = importlib.import_module("blog.migrations.0002_initial_articles")
 
 
 def test_it_renders_markdown_on_save():
@@ -118,7 +117,8 @@ def test_it_rejects_reserved_slugs():
 
 
 def test_it_asks_for_cover_alt_text():
-    article = Article(title="T", slug="t", summary="s", body="b", cover="blog/covers/x.png")
+    cover = "blog/covers/how-ai-background-removal-works.jpg"
+    article = Article(title="T", slug="t", summary="s", body="b", cover=cover)
     with pytest.raises(ValidationError) as error:
         article.full_clean()
     assert "cover_alt" in error.value.message_dict
@@ -143,8 +143,8 @@ def test_front_matter_must_be_complete():
         parse("---\ntitle: T\n---\nBody")
 
 
-def test_the_data_migration_creates_the_initial_articles():
-    initial_articles.create_articles(apps, None)
+def test_the_shipped_articles_load_and_read_well():
+    call_command("load_articles", stdout=io.StringIO())
     articles = list(Article.objects.published())
     assert len(articles) >= 6
     assert {article.slug for article in articles} == {draft.slug for draft in load()}
@@ -155,13 +155,7 @@ def test_the_data_migration_creates_the_initial_articles():
         assert article.published_at.year == 2026
         assert article.reading_time >= 2
         assert "<script" not in article.body_html
-
-
-def test_the_data_migration_reverses():
-    initial_articles.create_articles(apps, None)
-    make_article("Written by hand")
-    initial_articles.delete_articles(apps, None)
-    assert [a.title for a in Article.objects.all()] == ["Written by hand"]
+        assert article.cover_url and article.cover_alt, article.slug
 
 
 def test_the_initial_articles_cover_every_category_and_have_unique_titles():
@@ -171,7 +165,7 @@ def test_the_initial_articles_cover_every_category_and_have_unique_titles():
 
 
 def test_the_initial_articles_link_only_to_pages_that_exist(client):
-    initial_articles.create_articles(apps, None)
+    call_command("load_articles", stdout=io.StringIO())
     links = set()
     for article in Article.objects.all():
         links |= set(re.findall(r'href="(/[^"]*)"', article.body_html))
@@ -180,3 +174,53 @@ def test_the_initial_articles_link_only_to_pages_that_exist(client):
         if link.startswith("/tools/"):
             continue  # the tool page is tested by its own suite
         assert client.get(link).status_code == 200, link
+
+
+@pytest.mark.parametrize(
+    "cover",
+    ["img/favicon.svg", "blog/covers/../../samples/cat.jpg", "blog/covers/none.jpg", "/etc/x.png"],
+)
+def test_a_cover_must_be_a_static_image_under_blog_covers(cover):
+    article = Article(title="T", slug="t", summary="s", body="b", cover=cover, cover_alt="A")
+    with pytest.raises(ValidationError) as error:
+        article.full_clean()
+    assert "cover" in error.value.message_dict
+
+
+@pytest.mark.parametrize("field", ["title", "summary", "author_name", "cover_alt"])
+def test_it_refuses_control_characters(field):
+    article = Article(title="T", slug="t", summary="s", body="b")
+    setattr(article, field, "Bad\x0bvalue")
+    with pytest.raises(ValidationError) as error:
+        article.full_clean()
+    assert field in error.value.message_dict
+    assert "control characters" in str(error.value.message_dict[field])
+
+
+def test_saving_strips_control_characters_that_skipped_validation():
+    article = make_article("Vertical\x0btab", summary="Bell\x07 and\nline", body="A\x00b")
+    article.refresh_from_db()
+    assert (article.title, article.summary, article.body) == ("Verticaltab", "Bell and\nline", "Ab")
+
+
+def test_the_migrations_import_no_live_module():
+    """Content is loaded by a command; migrations stay frozen (no import of blog code)."""
+    from pathlib import Path
+
+    for path in (Path(__file__).parents[1] / "blog" / "migrations").glob("0*.py"):
+        text = path.read_text()
+        assert "initial_content" not in text and "blog.markup" not in text, path.name
+
+
+def test_every_shipped_figure_and_cover_exists():
+    """Figures are files made by `manage.py blog_figures`; articles embed them by path."""
+    from django.contrib.staticfiles import finders
+
+    call_command("load_articles", stdout=io.StringIO())
+    figures = 0
+    for article in Article.objects.all():
+        assert finders.find(article.cover), article.slug
+        for src in re.findall(r'<img src="/static/([^"]+)"', article.body_html):
+            assert finders.find(src), src
+            figures += 1
+    assert figures >= 10

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import io
 import re
+import urllib.request
 
 import pytest
+from PIL import Image
 
-from blog.models import Category, Status
+from blog.models import Article, Category, Status
 from tests.blog_helpers import make_article, no_articles  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("no_articles")
@@ -140,18 +143,32 @@ def test_the_article_has_open_graph_and_twitter_tags(client):
     assert body.count('property="og:type"') == 1
 
 
-def test_the_article_has_og_image_when_it_has_a_cover(client, settings):
-    from django.core.files.base import ContentFile
-
+def test_the_article_has_og_image_when_it_has_a_cover(client, live_server):
     article = make_article("Covered")
-    article.cover.save("cover.png", ContentFile(b"not checked here"), save=False)
+    article.cover = "blog/covers/how-ai-background-removal-works.jpg"
     article.cover_alt = "A red mug on white"
+    article.full_clean()
     article.save()
     body = client.get("/blog/covered/").content.decode()
     url = re.search(r'<meta property="og:image" content="([^"]+)">', body).group(1)
-    assert url.startswith("http://testserver/media/blog/covers/")
+    assert url.startswith("http://testserver/static/blog/covers/")
     assert '<meta name="twitter:card" content="summary_large_image">' in body
     assert 'alt="A red mug on white"' in body
+    # The cover is served over HTTP (static files, never the private media of jobs).
+    path = url.removeprefix("http://testserver")
+    with urllib.request.urlopen(live_server.url + path) as response:
+        assert response.status == 200
+        assert response.headers["Content-Type"] == "image/jpeg"
+        assert Image.open(io.BytesIO(response.read())).size == (1200, 630)
+    listing = client.get("/blog/").content.decode()
+    assert 'class="article-card-cover" src="/static/blog/covers/' in listing
+
+
+def test_a_cover_whose_file_is_gone_is_left_out(client):
+    article = make_article("Old cover")
+    Article.objects.filter(pk=article.pk).update(cover="blog/covers/2026/uploaded.png")
+    body = client.get("/blog/old-cover/").content.decode()
+    assert "og:image" not in body
 
 
 def test_article_pages_have_no_inline_scripts(client):

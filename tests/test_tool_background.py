@@ -64,7 +64,7 @@ def test_it_replaces_the_background_with_an_image(client, job):
 def test_an_image_background_needs_an_image(client, job):
     response = choose(client, job, background="image")
     assert response.status_code == 422
-    assert "Choose a background image to upload" in response.content.decode()
+    assert "Choose a background from the library or upload an image" in response.content.decode()
 
 
 def test_a_bad_background_image_gives_422(client, job):

@@ -56,9 +56,18 @@ def test_it_downloads_a_jpeg_on_white_by_default(client, job):
 
 
 def test_it_downloads_the_jpeg_on_the_chosen_colour(client, job):
-    client.post(result_url(job), {"background": "none", "bg_color": "#000000", "size": "original"})
+    client.post(result_url(job), {"background": "color", "bg_color": "#000000", "size": "original"})
     image = open_image(download(client, job, "jpg").content)
     assert all(channel < 10 for channel in image.getpixel((5, 5)))
+
+
+def test_a_transparent_choice_gives_a_jpeg_on_white_as_labelled(client, job):
+    """The colour input's value is sent in every mode; it only counts in Colour mode."""
+    client.post(result_url(job), {"background": "none", "bg_color": "#000000", "size": "original"})
+    image = open_image(download(client, job, "jpg").content)
+    assert all(channel > 245 for channel in image.getpixel((5, 5)))
+    page = client.get(result_url(job)).content.decode()
+    assert ">on white</small>" in page and ">transparent</small>" in page
 
 
 def test_it_downloads_the_alpha_mask(client, job):

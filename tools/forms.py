@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import UploadedFile
 from PIL import Image
 
 from tools import pipeline
+from tools.backgrounds import BACKGROUNDS
 from tools.images import decode_within_limits, load_within_limits
 from tools.pipeline.formats import ACCEPT_ATTR, ACCEPTED_TEXT
 from tools.pipeline.options import MAX_BLUR, MAX_MARGIN
@@ -103,6 +104,12 @@ class BackgroundForm(CappedFileForm):
     bg_color = forms.CharField(label="Colour", max_length=9, required=False)
     preset = forms.CharField(max_length=9, required=False)  # a preset button was pressed
     bg_image = forms.FileField(label="Background image", required=False)
+    stock = forms.ChoiceField(
+        label="Background library",
+        choices=[("", "Your own image")] + [(b.name, b.title) for b in BACKGROUNDS],
+        required=False,
+        widget=forms.RadioSelect,
+    )
     blur = forms.FloatField(label="Blur strength", min_value=1, max_value=MAX_BLUR, required=False)
     crop = forms.BooleanField(label="Crop to the subject", required=False)
     margin = forms.IntegerField(
@@ -113,13 +120,26 @@ class BackgroundForm(CappedFileForm):
         choices=[("original", "Original"), ("square", "Square 1:1")],
         widget=forms.RadioSelect,
     )
+    shadow = forms.ChoiceField(
+        label="Shadow",
+        choices=[("none", "None"), ("drop", "Soft shadow"), ("contact", "Keep the real shadow")],
+        widget=forms.RadioSelect,
+        required=False,
+    )
     keep = forms.TypedMultipleChoiceField(
         label="Subjects to keep", coerce=int, required=False, widget=forms.CheckboxSelectMultiple
     )
 
-    def __init__(self, *args: object, subjects: list[dict] | None = None, **kwargs: object):
+    def __init__(
+        self,
+        *args: object,
+        subjects: list[dict] | None = None,
+        saved: BackgroundChoice | None = None,
+        **kwargs: object,
+    ):
         super().__init__(*args, **kwargs)
         self.subjects = subjects or []
+        self.saved = saved or BackgroundChoice()
         self.fields["keep"].choices = [
             (s["index"], f"Subject {s['index'] + 1}") for s in self.subjects
         ]
@@ -168,6 +188,13 @@ class BackgroundForm(CappedFileForm):
         data = super().clean()
         if self.data.get("preset"):
             data["background"] = "color"
+        # Picking a library background or uploading an image means "show it", whichever
+        # mode was checked (without JavaScript, the mode and the picture are chosen together).
+        if data.get("bg_image") is not None:
+            data["stock"] = ""
+            data["background"] = "image"
+        elif data.get("stock") and data["stock"] != self.saved.stock:
+            data["background"] = "image"
         listed = self.data.get("subjects_listed") == "1"  # the checkboxes were on the page
         if len(self.subjects) > 1 and listed and not data.get("keep"):
             self.add_error("keep", "Keep at least one subject.")
@@ -178,8 +205,10 @@ class BackgroundForm(CappedFileForm):
     def choice(self) -> BackgroundChoice:
         """The typed choice (call after is_valid())."""
         data = self.cleaned_data
-        keep = tuple(data.get("keep") or ())
-        if not self.subjects or len(keep) == len(self.subjects):
+        # No ticked box means "all": a one-subject photo has no checkboxes on the page, and an
+        # empty selection of several listed subjects was refused in clean().
+        keep = tuple(sorted(set(data.get("keep") or ())))
+        if not keep or len(keep) == len(self.subjects):
             keep = None
         return BackgroundChoice(
             background=data["background"],
@@ -189,4 +218,6 @@ class BackgroundForm(CappedFileForm):
             margin=data.get("margin") or 0,
             size=data["size"],
             keep=keep,
+            stock=data.get("stock") or "",
+            shadow=data.get("shadow") or "none",
         )

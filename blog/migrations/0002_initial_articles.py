@@ -1,38 +1,14 @@
-"""The articles a fresh site ships with. Texts live in blog/content/*.md."""
+"""Frozen: articles are content, loaded by ``manage.py load_articles`` (from blog/content/*.md).
+
+This migration once imported live modules and read the .md files at migrate time, so edits
+never reached databases that had already migrated. It now does nothing, and stays so that
+databases which ran it keep a consistent history.
+"""
 
 from django.db import migrations
-
-from blog.initial_content import load
-from blog.markup import reading_time, render_markdown
-
-
-def create_articles(apps, schema_editor):
-    Article = apps.get_model("blog", "Article")
-    for draft in load():
-        # Historical models have no custom save(), so render here as Article.save() does.
-        body_html = render_markdown(draft.body)
-        Article.objects.update_or_create(
-            slug=draft.slug,
-            defaults={
-                "title": draft.title,
-                "summary": draft.summary,
-                "body": draft.body,
-                "body_html": body_html,
-                "reading_time": reading_time(body_html),
-                "category": draft.category,
-                "author_name": draft.author,
-                "published_at": draft.published_at,
-                "status": "published",
-            },
-        )
-
-
-def delete_articles(apps, schema_editor):
-    Article = apps.get_model("blog", "Article")
-    Article.objects.filter(slug__in=[draft.slug for draft in load()]).delete()
 
 
 class Migration(migrations.Migration):
     dependencies = [("blog", "0001_initial")]
 
-    operations = [migrations.RunPython(create_articles, delete_articles)]
+    operations = [migrations.RunPython(migrations.RunPython.noop, migrations.RunPython.noop)]

@@ -200,7 +200,7 @@
     var status = form.querySelector("[data-save-status]");
     var errors = form.querySelector("[data-form-errors]");
     var fullWidth = parseInt(tool.dataset.width, 10);
-    var images = { original: null, cutout: null, background: null, box: null };
+    var images = { original: null, cutout: null, background: null, upload: null, box: null };
     var saving = Promise.resolve();
     var pending = 0;
 
@@ -222,7 +222,8 @@
         blur: parseFloat(field("blur").value) || 12,
         crop: field("crop").checked,
         margin: Math.max(0, parseInt(field("margin").value, 10) || 0),
-        size: checked("size") || "original"
+        size: checked("size") || "original",
+        shadow: checked("shadow") || "none"
       };
     }
 
@@ -271,9 +272,17 @@
       }
       ctx.drawImage(fg, region.x, region.y, region.w, region.h, px, py, pw, ph);
       canvas.dataset.rendered = String(Date.now());
+      showServerPreview(s.shadow !== "none");
       // Before/after only lines up while the picture keeps its original frame.
       compare.hidden = framed;
       if (framed) setReveal(0);
+    }
+
+    /* Shadows are computed on the server: show its preview (updated on each save) instead. */
+    function showServerPreview(server) {
+      if (!images.ready) return;
+      canvas.hidden = server;
+      serverImage.hidden = !server;
     }
 
     function setReveal(value) {
@@ -306,7 +315,28 @@
       if (list.children.length) errors.appendChild(list);
     }
 
+    /* Each download button says what its file shows for the saved mode. */
+    function showDownloadLabels(mode) {
+      tool.querySelectorAll("[data-download-label]").forEach(function (label) {
+        var labels = JSON.parse(label.dataset.downloadLabel);
+        label.textContent = labels[mode] || labels.none;
+      });
+    }
+
+    /* "Image" with no image yet is not an error: wait until the visitor picks one. */
+    function waitingForImage() {
+      var input = field("bg_image");
+      return checked("background") === "image" && !checked("stock") && !images.upload &&
+        !(input && input.files.length);
+    }
+
     function save() {
+      if (waitingForImage()) {
+        errors.innerHTML = "";
+        status.textContent = "Pick a background from the library, or upload your own.";
+        return saving;
+      }
+      var saved = checked("background") || "none";
       var data = new FormData(form);
       data.delete("preset");
       pending += 1;
@@ -321,6 +351,7 @@
           return response.json().then(function (body) {
             if (!response.ok) { showErrors(body); status.textContent = ""; return; }
             errors.innerHTML = "";
+            showDownloadLabels(saved);
             serverImage.src = body.preview;
             field("bg_image").value = "";
             status.textContent = "Saved. Downloads use these settings.";
@@ -332,15 +363,38 @@
       return saving;
     }
 
+    function chooseMode(mode) {
+      form.querySelector('input[name="background"][value="' + mode + '"]').checked = true;
+      showOptions();
+    }
+
+    /* The picture behind the subject: the library background picked, or the upload. */
+    function useBackground() {
+      var stock = form.querySelector('input[name="stock"]:checked');
+      var thumb = stock && stock.value ? stock.parentNode.querySelector("[data-full]") : null;
+      if (!thumb) { images.background = images.upload; draw(); return Promise.resolve(); }
+      return loadImage(thumb.dataset.full).then(function (image) {
+        if (form.querySelector('input[name="stock"]:checked') === stock) {
+          images.background = image;
+          draw();
+        }
+      });
+    }
+
     form.addEventListener("input", function () { showOptions(); draw(); });
     form.addEventListener("change", function (event) {
       showOptions();
       if (event.target.name === "keep") loadCutout();
       else if (event.target.name === "bg_image" && event.target.files.length) {
+        form.querySelector('input[name="stock"][value=""]').checked = true;
+        chooseMode("image");
         loadImage(URL.createObjectURL(event.target.files[0])).then(function (image) {
-          images.background = image;
-          draw();
+          images.upload = image;
+          useBackground();
         });
+      } else if (event.target.name === "stock") {
+        chooseMode("image");
+        useBackground();
       } else draw();
       save();
     });
@@ -367,15 +421,26 @@
     showOptions();
     var loads = [loadImage(tool.dataset.originalUrl).then(function (image) { images.original = image; })];
     if (tool.dataset.backgroundUrl) {
-      loads.push(loadImage(tool.dataset.backgroundUrl).then(function (image) { images.background = image; }));
+      loads.push(loadImage(tool.dataset.backgroundUrl).then(function (image) { images.upload = image; }));
     }
-    Promise.all(loads).then(loadCutout).then(function () {
+    Promise.all(loads).then(useBackground).then(loadCutout).then(function () {
+      images.ready = true;
       serverImage.hidden = true;
       canvas.hidden = false;
       before.hidden = false;
       draw();
     });
   }
+
+  /* "in 58 minutes" (from the server) becomes "at 21:19 (in 58 minutes)" in the visitor's time. */
+  document.querySelectorAll("time[data-local-time]").forEach(function (time) {
+    var when = new Date(time.getAttribute("datetime"));
+    if (isNaN(when)) return;
+    var clock = when.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    var minutes = Math.ceil((when - Date.now()) / 60000);
+    time.textContent = minutes > 0 ? "at " + clock + " (in " + (minutes < 120 ? minutes + " minute" +
+      (minutes === 1 ? "" : "s") : Math.round(minutes / 60) + " hours") + ")" : "now";
+  });
 
   var tool = document.querySelector("[data-tool]");
   if (tool) setupResult(tool);

@@ -23,6 +23,7 @@ from tools.pipeline.formats import ACCEPTED_TEXT, OUTPUTS
 from tools.uploads import cap_uploads, max_upload_bytes, oversize_fields
 
 FORMATS = tuple(OUTPUTS)
+SHADOWS = ("none", "drop", "contact")
 SIZES = ("preview", "full")
 TRUE = {"true", "1", "yes", "on"}
 FALSE = {"false", "0", "no", "off"}
@@ -109,6 +110,15 @@ def declared_params() -> list[Param]:
             pattern=r"^\s*(\d+\s*(px)?|\d+(\.\d+)?\s*%)\s*$",
         ),
         Param(
+            "shadow",
+            "string",
+            "A shadow under the subject, for product photos: drop is a soft shadow of its "
+            "silhouette; contact keeps the shadow the photo had where the subject stands. "
+            "Ignored for mask.",
+            enum=SHADOWS,
+            default="none",
+        ),
+        Param(
             "size",
             "string",
             "full keeps the input resolution; preview scales the input to at most 0.25 "
@@ -146,6 +156,7 @@ class RemovalRequest:
     size: str  # one of SIZES
     model: str
     matting: bool
+    shadow: str = "none"  # one of SHADOWS
 
 
 def _too_large(parameter: str | None = None) -> ApiError:
@@ -272,6 +283,7 @@ def parse_removal(request: HttpRequest) -> RemovalRequest:
         size=_choice(fields, params["size"]),
         model=_choice(fields, params["model"]),
         matting=_boolean(fields, params["matting"]),
+        shadow=_choice(fields, params["shadow"]),
     )
     check_options(parsed)
     return parsed

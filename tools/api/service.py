@@ -119,6 +119,7 @@ def render_options(
             blur=parsed.blur,
             crop=parsed.crop,
             margin=margin,
+            shadow=parsed.shadow,
         )
     except pipeline.OptionError as exc:  # checked before decoding; kept for safety
         raise option_error(exc) from exc

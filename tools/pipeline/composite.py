@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from PIL import Image, ImageFilter
 
 from .options import RenderOptions
+from .shadow import shadow_layer, with_shadow
 from .subjects import keep_subjects, subject_bbox
 
 BLUR_REFERENCE_SIDE = 1000  # RenderOptions.blur is a radius for a 1000 px long side
@@ -95,5 +96,8 @@ def render(original: Image.Image, cutout: Image.Image, options: RenderOptions) -
     layer = cutout.convert("RGBA")
     if options.keep_subjects is not None:
         layer.putalpha(keep_subjects(layer.getchannel("A"), options.keep_subjects))
+    if options.shadow:
+        shadow = shadow_layer(options.shadow, original, layer.getchannel("A"))
+        layer = with_shadow(layer, shadow)  # cropping then keeps the shadow in the frame
     where = placement(layer.getchannel("A"), options)
     return where.place(layer, _background(original, options, where))

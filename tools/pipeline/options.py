@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from PIL import Image
 
+from .shadow import SHADOWS
+
 MAX_BLUR = 100.0
 MAX_MARGIN = 2000
 MAX_CANVAS_SIDE = 8000
@@ -27,6 +29,7 @@ class RenderOptions:
     margin: int = 0  # px around the subject when cropping
     keep_subjects: tuple[int, ...] | None = None  # indices from find_subjects; None = all
     size: tuple[int, int] | None = None  # output canvas (w, h), subject fitted; None = as is
+    shadow: str | None = None  # "drop" | "contact" (see shadow.py); None = no shadow
 
 
 class OptionError(ValueError):
@@ -82,6 +85,7 @@ def build_render_options(
     margin: int | None = None,
     keep_subjects: tuple[int, ...] | list[int] | None = None,
     size: str | tuple[int, int] | None = None,
+    shadow: str | None = None,
 ) -> RenderOptions:
     """Validate raw option values and return RenderOptions.
 
@@ -108,7 +112,12 @@ def build_render_options(
         size = parse_size(size) if size.strip() else None
     elif size is not None:
         size = _check_size((int(size[0]), int(size[1])))
+    if shadow in ("", "none"):
+        shadow = None
+    if shadow is not None and shadow not in SHADOWS:
+        raise ValueError(f"{shadow!r} is not a shadow; use none, drop or contact.")
     return RenderOptions(
+        shadow=shadow,
         bg_color=parse_hex_color(bg_color) if bg_color else None,
         bg_image=bg_image,
         blur=blur,

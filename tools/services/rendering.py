@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 from PIL import Image
 
 from tools import pipeline
+from tools.backgrounds import BACKGROUNDS_BY_NAME
 from tools.models import Job
 from tools.pipeline.composite import placement
 from tools.pipeline.formats import OUTPUTS
@@ -27,19 +28,27 @@ BACKGROUND_SIDE = 8000  # an uploaded background never needs to be larger than a
 @dataclass(frozen=True)
 class BackgroundChoice:
     background: str = "none"  # none | color | image | blur
-    bg_color: str = DEFAULT_COLOR  # "#rrggbb"; also the JPEG background when none is chosen
+    bg_color: str = DEFAULT_COLOR  # "#rrggbb", used when background == "color"
     blur: float = 12.0
     crop: bool = False
     margin: int = 0
     size: str = "original"  # original | square
     keep: tuple[int, ...] | None = None  # subject indices; None = all
+    stock: str = ""  # a library background (tools.backgrounds) for "image"; "" = the upload
+    shadow: str = "none"  # none | drop | contact (tools.pipeline.shadow)
 
     @classmethod
     def from_saved(cls, saved: dict) -> BackgroundChoice:
-        names = {"background", "bg_color", "blur", "crop", "margin", "size", "keep"}
+        names = {"background", "bg_color", "blur", "crop", "margin", "size", "keep", "stock"}
+        names.add("shadow")
         values = {key: value for key, value in saved.items() if key in names}
+        if values.get("stock") not in BACKGROUNDS_BY_NAME:
+            values.pop("stock", None)  # gone from the library since it was saved
+        if values.get("shadow") not in ("none", *pipeline.options.SHADOWS):
+            values.pop("shadow", None)
         if values.get("keep") is not None:
-            values["keep"] = tuple(values["keep"])
+            # An empty selection was never a real choice (see BackgroundForm.choice): all.
+            values["keep"] = tuple(values["keep"]) or None
         try:
             return cls(**values)
         except TypeError:
@@ -61,8 +70,8 @@ def choice_of(job: Job) -> BackgroundChoice:
 
 def save_choice(job: Job, choice: BackgroundChoice, *, bg_image: Image.Image | None) -> None:
     """Store the visitor's choice (and a new background image) on the job."""
-    if choice.background == "image" and bg_image is None and not job.background:
-        raise ValueError("Choose a background image to upload.")
+    if choice.background == "image" and not (bg_image or choice.stock or job.background):
+        raise ValueError("Choose a background from the library or upload an image.")
     if bg_image is not None:
         storage.save_image(job, "background", preview_of(bg_image, BACKGROUND_SIDE))
     job.render_options = choice.to_saved()
@@ -89,12 +98,20 @@ def render_options(
         size = (side, side)
     return pipeline.build_render_options(
         bg_color=choice.bg_color if mode == "color" else None,
-        bg_image=storage.open_image(job, "background") if mode == "image" else None,
+        bg_image=background_image(job, choice) if mode == "image" else None,
         blur=choice.blur if mode == "blur" else 0.0,
         crop=choice.crop,
         margin=margin,
         size=size,
+        shadow=choice.shadow if with_background else None,  # the mask is the subject's alone
     )
+
+
+def background_image(job: Job, choice: BackgroundChoice) -> Image.Image:
+    """The image behind the subject in "image" mode: a library background or the upload."""
+    if choice.stock:
+        return BACKGROUNDS_BY_NAME[choice.stock].open()
+    return storage.open_image(job, "background")
 
 
 def kept_cutout(job: Job, keep: tuple[int, ...] | None, *, preview: bool) -> Image.Image:
@@ -131,6 +148,38 @@ def render_preview(job: Job) -> Image.Image:
 FORMATS = OUTPUTS  # url name -> output format (content type, extension)
 
 
+WHITE = (255, 255, 255)
+
+# What each download shows for each background mode: the page's labels (kept up to date by
+# tool.js as the visitor changes the mode) say exactly what the file will be.
+DOWNLOAD_LABELS = {
+    "png": {
+        "none": "transparent",
+        "color": "on your colour",
+        "image": "on your image",
+        "blur": "on the blurred photo",
+    },
+    "webp": {
+        "none": "transparent, smaller",
+        "color": "smaller",
+        "image": "smaller",
+        "blur": "smaller",
+    },
+    "jpg": {
+        "none": "on white",
+        "color": "on your colour",
+        "image": "on your image",
+        "blur": "on the blurred photo",
+    },
+    "mask": {"none": "alpha", "color": "alpha", "image": "alpha", "blur": "alpha"},
+}
+
+
+def jpeg_background(choice: BackgroundChoice) -> tuple[int, int, int]:
+    """JPEG has no alpha: a transparent result is flattened on white, as the page says."""
+    return choice.rgb if choice.background == "color" else WHITE
+
+
 @dataclass(frozen=True)
 class Download:
     data: bytes
@@ -150,7 +199,7 @@ def download(job: Job, fmt: str) -> Download:
     output = FORMATS[fmt]
     choice = choice_of(job)
     image = _render(job, choice, preview=False, background=fmt != "mask")
-    data = pipeline.encode(image, fmt, background=choice.rgb)
+    data = pipeline.encode(image, fmt, background=jpeg_background(choice))
     suffix = "mask" if fmt == "mask" else "no-bg"
     return Download(data, output.content_type, f"{file_stem(job)}-{suffix}.{output.extension}")
 

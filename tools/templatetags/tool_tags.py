@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import math
+from datetime import datetime
+
 from django import template
+from django.utils import timezone
 
 register = template.Library()
 
@@ -40,3 +45,32 @@ def is_kept(index: int, form: object) -> bool:
     if not value:
         return True
     return str(index) in {str(item) for item in value}
+
+
+@register.inclusion_tag("tools/_download_buttons.html")
+def download_buttons(job: object, choice: object) -> dict:
+    """The four download buttons, each labelled with what its file shows for ``choice``."""
+    from tools.services.rendering import DOWNLOAD_LABELS
+
+    names = {"png": "PNG", "webp": "WebP", "jpg": "JPEG", "mask": "Mask"}
+    buttons = [
+        {
+            "fmt": fmt,
+            "name": names[fmt],
+            "label": labels[choice.background],
+            "labels": json.dumps(labels),
+        }
+        for fmt, labels in DOWNLOAD_LABELS.items()
+    ]
+    return {"job": job, "buttons": buttons}
+
+
+@register.filter
+def from_now(when: datetime) -> str:
+    """A time as the visitor reads it anywhere: "in 58 minutes", "in 2 hours", "now"."""
+    minutes = math.ceil((when - timezone.now()).total_seconds() / 60)
+    if minutes <= 0:
+        return "now"
+    if minutes < 120:
+        return f"in {minutes} minute{'s' if minutes != 1 else ''}"
+    return f"in {round(minutes / 60)} hours"

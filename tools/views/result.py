@@ -12,6 +12,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from tools import pipeline
+from tools.backgrounds import BACKGROUNDS
 from tools.forms import ACCEPT_ATTR, COLOR_PRESETS, BackgroundForm, max_upload_bytes
 from tools.services import jobs, rendering
 from tools.uploads import cap_uploads, oversize_fields, unreadable_body
@@ -31,6 +32,7 @@ def _page(request: HttpRequest, job, form: BackgroundForm, *, status: int = 200)
         "form": form,
         "choice": choice,
         "presets": COLOR_PRESETS,
+        "backgrounds": BACKGROUNDS,
         "accept": ACCEPT_ATTR,
         "max_bytes": max_upload_bytes(),
         "formats": [("png", "PNG", "transparent"), ("webp", "WebP", "transparent, smaller")],
@@ -61,7 +63,11 @@ def _result(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
         return _page(request, job, BackgroundForm(initial=initial, subjects=job.subjects))
 
     form = BackgroundForm(
-        request.POST, request.FILES, subjects=job.subjects, oversize=oversize_fields(request)
+        request.POST,
+        request.FILES,
+        subjects=job.subjects,
+        saved=rendering.choice_of(job),
+        oversize=oversize_fields(request),
     )
     if not form.is_valid():
         return _page(request, job, form, status=422)

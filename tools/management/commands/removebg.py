@@ -63,6 +63,11 @@ class Command(BaseCommand):
         )
         parser.add_argument("--crop", action="store_true", help="crop to the subject")
         parser.add_argument(
+            "--shadow",
+            choices=("drop", "contact"),
+            help="shadow under the subject: drop (soft) or contact (the photo's own)",
+        )
+        parser.add_argument(
             "--margin", type=int, default=0, metavar="N", help="px around the subject when cropping"
         )
 
@@ -83,6 +88,7 @@ class Command(BaseCommand):
                 blur=options["blur"],
                 crop=options["crop"],
                 margin=options["margin"],
+                shadow=options["shadow"],
             )
         except ValueError as exc:
             raise CommandError(str(exc)) from exc

@@ -1,0 +1,95 @@
+"""Shadows through the site's three doors: the result page's form, the API and the CLI."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import numpy as np
+import pytest
+from django.core.management import call_command
+from PIL import Image
+
+from tests.api_support import FAST, configure_api, image_bytes, post, result_image, subject_image
+from tests.tool_helpers import create_job, open_image, result_url
+
+pytestmark = pytest.mark.django_db
+
+
+def below_subject(pixels: np.ndarray, alpha: np.ndarray) -> tuple[slice, slice]:
+    """A small band just below the subject's lowest solid pixels, in its middle columns."""
+    rows, cols = np.nonzero(alpha > 250)
+    column = int(np.median(cols))
+    bottom = int(rows[cols == column].max())
+    return slice(bottom + 3, bottom + 9), slice(column - 4, column + 5)
+
+
+def test_the_form_saves_a_shadow_and_every_download_shows_it(client):
+    job = create_job(client)
+    data = {"background": "color", "bg_color": "#ffffff", "size": "original", "shadow": "drop"}
+    assert client.post(result_url(job), data).status_code == 302
+    job.refresh_from_db()
+    assert job.render_options["shadow"] == "drop"
+    mask = np.asarray(open_image(client.get(f"{result_url(job)}download/mask/").content))
+    y, x = below_subject(mask, mask)
+    assert mask[y, x].mean() < 15  # the mask is the subject's alone
+    for fmt in ("png", "jpg"):
+        image = open_image(client.get(f"{result_url(job)}download/{fmt}/").content)
+        pixels = np.asarray(image.convert("RGB")).astype(int)
+        assert pixels[y, x].mean() < 235, fmt  # shadow under the subject
+        assert pixels[3, 3].min() > 250, fmt  # white far from it
+    page = client.get(result_url(job)).content.decode()
+    assert 'value="drop" id="id_shadow_1" checked' in page
+    preview = np.asarray(open_image(client.get(f"{result_url(job)}view/result/").content))
+    assert preview[y, x, :3].mean() < 235  # the server preview shows it too
+    # Transparent: the shadow is semi-transparent black in the PNG.
+    data.update(background="none")
+    client.post(result_url(job), data)
+    png = np.asarray(open_image(client.get(f"{result_url(job)}download/png/").content))
+    assert 20 < png[y, x, 3].mean() < 250 and png[y, x, :3].mean() < 60
+    assert png[3, 3, 3] == 0
+
+
+def test_an_unknown_shadow_gives_422(client):
+    job = create_job(client)
+    data = {"background": "none", "size": "original", "shadow": "hard"}
+    assert client.post(result_url(job), data).status_code == 422
+
+
+def test_the_api_takes_a_shadow(client, settings):
+    configure_api(settings)
+    photo = image_bytes(subject_image())
+    response = post(client, photo, shadow="drop", bg_color="#ffffff", format="jpg", **FAST)
+    assert response.status_code == 200, response.content[:500]
+    pixels = np.asarray(result_image(response).convert("RGB")).astype(int)
+    plain = post(client, photo, format="mask", **FAST)
+    mask = np.asarray(result_image(plain))
+    y, x = below_subject(pixels, mask)
+    assert pixels[y, x].mean() < 235 and pixels[3, 3].min() > 250
+    bad = post(client, photo, shadow="hard", **FAST)
+    assert bad.status_code == 400
+    assert bad.json()["errors"][0]["source"]["parameter"] == "shadow"
+
+
+def test_the_openapi_document_lists_the_shadow(client):
+    document = client.get("/api/openapi.json").json()
+    text = str(document)
+    assert "'shadow'" in text and "'contact'" in text
+
+
+def test_the_command_line_takes_a_shadow(tmp_path):
+    source = tmp_path / "disc.png"
+    subject_image().save(source)
+    target = tmp_path / "out.png"
+    err = StringIO()
+    call_command(
+        "removebg", str(source), "-o", str(target), "--shadow", "contact", "--model", "u2netp",
+        stdout=StringIO(), stderr=err,
+    )  # fmt: skip
+    assert Image.open(target).mode == "RGBA"
+    call_command(
+        "removebg", str(source), "-o", str(target), "--shadow", "drop", "--model", "u2netp",
+        stdout=StringIO(), stderr=err,
+    )  # fmt: skip
+    alpha = np.asarray(Image.open(target).getchannel("A"))
+    y, x = below_subject(alpha, alpha)
+    assert 20 < alpha[y, x].mean() < 250  # the drop shadow, semi-transparent
