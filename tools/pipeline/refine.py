@@ -18,13 +18,17 @@ working-resolution arrays, for tests and benchmarks.
 
 from __future__ import annotations
 
+import io
 import logging
 from dataclasses import dataclass
+from typing import BinaryIO
 
 import numpy as np
 from PIL import Image
 from scipy.ndimage import distance_transform_edt
 
+from .decode import DECODE_ERRORS, check_size
+from .errors import ImageTooLarge, UnreadableImage
 from .guided import guided_coefficients, guided_upsample, upsample_delta
 from .matte import pymatting
 from .remove import GUIDE_EPS, GUIDE_RADIUS, to_float, to_uint8, working_image
@@ -309,3 +313,54 @@ def refine_cutout(
         refinement.solved,
         refinement.unknown,
     )
+
+
+def load_mask(source: BinaryIO | bytes, *, max_pixels: int, max_side: int) -> np.ndarray:
+    """Decode an untrusted stroke mask into uint8 values (h x w), within the size limits.
+
+    Colour masks are read as grey; fully transparent pixels count as 0 (no stroke). Raises
+    ImageTooLarge or UnreadableImage like ``load_image``.
+    """
+    fp = io.BytesIO(source) if isinstance(source, bytes | bytearray) else source
+    try:
+        opened = Image.open(fp)
+    except Image.DecompressionBombError as exc:
+        raise ImageTooLarge("This mask declares far too many pixels.") from exc
+    except DECODE_ERRORS as exc:
+        raise UnreadableImage(
+            "The mask could not be read as an image; send a PNG (or another image) in which "
+            "non-zero pixels mark the strokes."
+        ) from exc
+    try:
+        check_size(*opened.size, max_pixels=max_pixels, max_side=max_side)
+        try:
+            opened.seek(0)
+            opened.load()
+            alpha = opened.getchannel("A") if "A" in opened.getbands() else None
+            if opened.mode == "P" and "transparency" in opened.info:
+                rgba = opened.convert("RGBA")
+                alpha, grey = rgba.getchannel("A"), rgba.convert("L")
+            else:
+                grey = opened.convert("L")
+        except (Image.DecompressionBombError, MemoryError) as exc:
+            raise ImageTooLarge(f"This mask is too large to decode ({exc}).") from exc
+        except DECODE_ERRORS as exc:
+            raise UnreadableImage(f"The mask could not be decoded ({exc}).") from exc
+    finally:
+        opened.close()
+    values = np.asarray(grey).copy()
+    if alpha is not None:
+        values[np.asarray(alpha) == 0] = 0
+    return values
+
+
+def check_mask_size(mask_size: tuple[int, int], image_size: tuple[int, int]) -> None:
+    """Raise ValueError unless a mask has the image's proportions (it is scaled to fit)."""
+    mask_w, mask_h = mask_size
+    width, height = image_size
+    expected = mask_h * width / mask_w
+    if abs(expected - height) > max(2.0, 0.02 * height):
+        raise ValueError(
+            f"The mask is {mask_w} x {mask_h} pixels but the image is {width} x {height}: "
+            "send it at the image's size (or the same proportions, it is scaled to fit)."
+        )
