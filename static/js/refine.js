@@ -223,7 +223,7 @@
     return loadImage(body.cutout).then(function (image) {
       images.cutout = image;
       fallback.src = body.cutout;
-      refreshSidebar();
+      return refreshSidebar();
     });
   }
   function send() {
@@ -396,7 +396,14 @@
   }
 
   /* ---------- zoom and pan ---------- */
+  function sizeCanvas() {
+    /* As tall as the picture at full width, within the window; never a tiny strip. */
+    var natural = canvas.clientWidth * fullH / fullW;
+    var floor = Math.min(window.innerHeight * 0.45, 360);
+    canvas.style.height = Math.round(Math.min(window.innerHeight * 0.7, Math.max(natural, floor))) + "px";
+  }
   function fit() {
+    sizeCanvas();
     var cw = canvas.clientWidth, ch = canvas.clientHeight;
     view.fit = Math.min(cw / fullW, ch / fullH);
     view.scale = view.fit;

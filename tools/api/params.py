@@ -19,6 +19,7 @@ from PIL import Image
 
 from tools import pipeline
 from tools.api.errors import ApiError
+from tools.api.masks import mask_params
 from tools.uploads import cap_uploads, oversize_fields
 
 FORMATS = ("png", "webp", "jpg", "mask")
@@ -126,6 +127,7 @@ def declared_params() -> list[Param]:
             "Refine edges (hair, fur) with alpha matting. false is faster, with harder edges.",
             default="true",
         ),
+        *mask_params(),
     ]
 
 
@@ -143,6 +145,8 @@ class RemovalRequest:
     size: str  # one of SIZES
     model: str
     matting: bool
+    keep_mask: UploadedFile | None = None  # strokes: sure foreground
+    remove_mask: UploadedFile | None = None  # strokes: sure background
 
 
 def upload_limit_bytes() -> int:
@@ -266,6 +270,8 @@ def parse_removal(request: HttpRequest) -> RemovalRequest:
         size=_choice(fields, params["size"]),
         model=_choice(fields, params["model"]),
         matting=_boolean(fields, params["matting"]),
+        keep_mask=files.get("keep_mask"),
+        remove_mask=files.get("remove_mask"),
     )
     check_options(parsed)
     return parsed

@@ -15,6 +15,7 @@ from PIL import Image
 
 from tools import pipeline
 from tools.api.errors import ApiError
+from tools.api.masks import apply_masks
 from tools.api.params import RemovalRequest
 from tools.images import load_within_limits
 from tools.pipeline.composite import placement
@@ -106,7 +107,7 @@ def remove(parsed: RemovalRequest) -> Removal:
     background = decode(parsed.bg_image, "bg_image_file") if parsed.bg_image else None
     if parsed.size == "preview":
         image = to_preview(image)
-    result = cut_out(image, model=parsed.model, matting=parsed.matting)
+    result = apply_masks(cut_out(image, model=parsed.model, matting=parsed.matting), parsed)
     subject = pipeline.subject_bbox(result.alpha)
     if subject is None:
         raise ApiError(
