@@ -18,8 +18,10 @@ working-resolution arrays, for tests and benchmarks.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -44,15 +46,15 @@ CONTEXT = 8  # working pixels of known context around the solved zone (Laplacian
 class RefineParams:
     """How far around a stroke the alpha is solved again, and the cost bounds.
 
-    The margin is the stroke's own radius (its thickest point), clamped to
+    The margin is twice the stroke's radius (at its thickest point), clamped to
     [margin_min, margin_max] working pixels: a wide brush says "around here", a fine one
     "exactly here". Chosen with ``benchmarks/refine.py``; see docs/benchmarks.md.
     """
 
-    margin_factor: float = 1.0
-    margin_min: int = 6
-    margin_max: int = 40
-    max_unknown: int = 120_000  # pixels solved at most (cost of the sparse solve)
+    margin_factor: float = 2.0
+    margin_min: int = 12
+    margin_max: int = 48
+    max_unknown: int = 30_000  # pixels solved at most (cost of the sparse solve)
     epsilon: float = 1e-7
     cg_rtol: float = 1e-4
     cg_maxiter: int = 1000
@@ -125,6 +127,23 @@ def _margin(inside: np.ndarray, params: RefineParams) -> int:
     return int(min(max(margin, params.margin_min), params.margin_max))
 
 
+@contextlib.contextmanager
+def _one_numba_thread() -> Iterator[None]:
+    """Run pymatting's parallel loops on one thread (numba's setting is per thread).
+
+    The regions solved here are small: the threads' start-up and synchronisation cost more
+    than they save, up to 0.3 s per call on a busy 2-core machine (against 10 ms alone).
+    """
+    import numba
+
+    before = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(before)
+
+
 def refine_alpha(
     image: np.ndarray,
     alpha: np.ndarray,
@@ -166,14 +185,15 @@ def refine_alpha(
     known[keep[rows, cols]] = 1.0
     known[remove[rows, cols]] = 0.0
     solution = None
-    if count <= params.max_unknown:
-        solution = _solve(crop, known, unknown, params)
-    solved = solution is not None
-    if solution is None:
-        solution = _feather(crop, known, zone, params)
-        count = 0
-    new_alpha = np.clip(solution, 0.0, 1.0).astype(np.float32)
-    foreground = _foreground(crop, new_alpha)
+    with _one_numba_thread():
+        if count <= params.max_unknown:
+            solution = _solve(crop, known, unknown, params)
+        solved = solution is not None
+        if solution is None:
+            solution = _feather(crop, known, unknown, params)
+            count = 0
+        new_alpha = np.clip(solution, 0.0, 1.0).astype(np.float32)
+        foreground = _foreground(crop, new_alpha, zone)
     return Refinement(box, new_alpha, foreground, zone, solved, count)
 
 
@@ -213,25 +233,36 @@ def _solve(
 
 
 def _feather(
-    image: np.ndarray, known: np.ndarray, zone: np.ndarray, params: RefineParams
+    image: np.ndarray, known: np.ndarray, unknown: np.ndarray, params: RefineParams
 ) -> np.ndarray:
-    """The strokes applied as they are, their rim softened by a guided filter (the fallback)."""
+    """The strokes applied as they are, the pixels around them softened by a guided filter
+    along the photo's edges (the fallback)."""
     coeff_a, coeff_b = guided_coefficients(
         image.astype(np.float32), known, radius=params.fallback_radius, eps=params.fallback_eps
     )
     filtered = np.einsum("hwc,hwc->hw", coeff_a, image.astype(np.float32)) + coeff_b
-    return np.where(zone, filtered, known)
+    return np.where(unknown, filtered, known)
 
 
-def _foreground(image: np.ndarray, alpha: np.ndarray) -> np.ndarray:
-    """Foreground colours of the crop (the old background's tint removed at soft edges)."""
-    if min(alpha.shape) < 8:  # pymatting's pyramid needs a few pixels a side
-        return image.astype(np.float32)
+def _foreground(image: np.ndarray, alpha: np.ndarray, zone: np.ndarray) -> np.ndarray:
+    """Foreground colours of the crop (the old background's tint removed at soft edges).
+
+    Only the box of the zone's partly transparent pixels is estimated (the costly part);
+    elsewhere the photo is its own foreground, as in ``matte.estimate_foreground``.
+    """
+    foreground = image.astype(np.float32)
+    partial = zone & (alpha > 0.0) & (alpha < 1.0)
+    if not partial.any():
+        return foreground
+    top, left, bottom, right = _box(partial, CONTEXT)
+    if min(bottom - top, right - left) < 8:  # pymatting's pyramid needs a few pixels a side
+        return foreground
     pm = pymatting()
-    foreground = pm.estimate_foreground_ml(
-        np.ascontiguousarray(image, dtype=np.float32), np.ascontiguousarray(alpha)
+    foreground[top:bottom, left:right] = pm.estimate_foreground_ml(
+        np.ascontiguousarray(foreground[top:bottom, left:right]),
+        np.ascontiguousarray(alpha[top:bottom, left:right]),
     )
-    return np.clip(foreground, 0.0, 1.0).astype(np.float32)
+    return np.clip(foreground, 0.0, 1.0, out=foreground)
 
 
 def scale_mask(mask: np.ndarray | Image.Image, size: tuple[int, int]) -> np.ndarray:
