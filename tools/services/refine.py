@@ -157,13 +157,13 @@ def refine_job(
     started = time.perf_counter()
     keep_mask = np.asarray(keep) != 0
     remove_mask = np.asarray(remove) != 0
-    if not (keep_mask.any() or remove_mask.any()):
-        raise RefineError("Draw at least one stroke: keep or remove.", status=400)
     for mask in (keep_mask, remove_mask):
         try:
             refine_pipeline.check_mask_size(mask.shape[::-1], (job.width, job.height))
         except ValueError as exc:
             raise RefineError(str(exc), status=400) from exc
+    if not (keep_mask.any() or remove_mask.any()):
+        raise RefineError("Draw at least one stroke: keep or remove.", status=400)
     ensure_original(job)
     current = current_revision(job) or ensure_original(job)
     if base is not None and base != current.number:
