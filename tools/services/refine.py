@@ -31,7 +31,7 @@ from tools.services.rendering import choice_of
 
 log = logging.getLogger(__name__)
 
-MAX_REVISIONS = 50  # refinements per job; each stores a full-size alpha and cut-out
+MAX_REVISIONS = 30  # refinements per job; each stores a full-size alpha and cut-out
 MAX_MASK_BYTES = 4 * 1024 * 1024  # a stroke mask is mostly zeros: a few KB as PNG
 ORIGINAL_DESCRIPTION = "Original cut-out"
 
