@@ -6,7 +6,7 @@ MANAGE := $(PY) manage.py
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.numba-cache
 
 .PHONY: help install models models-all warmup migrate articles setup run test test-postgres test-fast lint format chromium \
-        bench-setup bench-quality bench-speed clean
+        bench-setup bench-quality bench-speed bench-refine clean
 
 help:
 	@echo "make run        set everything up and serve http://127.0.0.1:8000"
@@ -79,6 +79,9 @@ bench-quality: bench-setup warmup
 
 bench-speed: bench-setup warmup
 	$(PY) -m benchmarks.speed
+
+bench-refine: models warmup
+	$(PY) -m benchmarks.refine $(EVAL_DATA)
 
 clean:
 	rm -rf $(VENV) .numba-cache staticfiles .pytest_cache

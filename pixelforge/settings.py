@@ -202,6 +202,8 @@ PIXELFORGE_API_KEYS = env_list("PIXELFORGE_API_KEYS")
 PIXELFORGE_UPLOAD_RATE_LIMIT = env_str("PIXELFORGE_UPLOAD_RATE_LIMIT", "20/min")
 # Sign-in attempts on the admin login per client address; 0 or "" = off.
 PIXELFORGE_ADMIN_LOGIN_RATE_LIMIT = env_str("PIXELFORGE_ADMIN_LOGIN_RATE_LIMIT", "10/15min")
+# Refine requests (brush strokes, undo) per client address; each costs up to about a second.
+PIXELFORGE_REFINE_RATE_LIMIT = env_str("PIXELFORGE_REFINE_RATE_LIMIT", "120/min")
 # Django's request limits, derived from the upload limit. Files are capped while they are read
 # (tools/uploads.py); the other fields of a body may hold at most one upload's worth of bytes
 # (the API's size check allows two files plus this). Uploads up to 2.5 MB stay in memory,

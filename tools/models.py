@@ -76,3 +76,35 @@ class Job(models.Model):
     @property
     def megapixels(self) -> float:
         return self.width * self.height / 1e6
+
+
+class Revision(models.Model):
+    """One state of a job's cut-out: number 0 is the pipeline's result, later ones are
+    refinements. The current revision's files are also the job's ``cutout``, ``alpha`` and
+    ``cutout_preview`` (see tools/services/refine.py), so downloads and previews use it."""
+
+    FILES = ("alpha", "cutout", "cutout_preview")
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    parent = models.PositiveIntegerField(null=True, blank=True)  # the revision refined
+    description = models.CharField(max_length=200)
+    is_current = models.BooleanField(default=False)
+    subjects = models.JSONField(default=list, blank=True)  # as Job.subjects
+    box = models.JSONField(null=True, blank=True)  # [left, top, width, height] that changed
+    processing_ms = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "number"], name="unique_revision_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.job.code} revision {self.number}"
+
+    def file_path(self, field: str) -> str:
+        """Flat names in the job's folder (rev-2-alpha.png), so deleting the job removes them."""
+        name = Job.FILES[field]
+        return f"{job_dir(self.job.code)}/rev-{self.number}-{name}"

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from tools import views
 
@@ -21,4 +21,5 @@ urlpatterns = [
         views.subject_thumb,
         name="subject_thumb",
     ),
+    path("remove-background/r/<uuid:code>/refine/", include("tools.urls_refine")),
 ]

@@ -110,6 +110,8 @@ def request_body() -> dict[str, object]:
                 "encoding": {
                     "image_file": {"contentType": "image/*, application/octet-stream"},
                     "bg_image_file": {"contentType": "image/*, application/octet-stream"},
+                    "keep_mask": {"contentType": "image/*, application/octet-stream"},
+                    "remove_mask": {"contentType": "image/*, application/octet-stream"},
                 },
             }
         },

@@ -19,6 +19,7 @@ from PIL import Image
 
 from tools import pipeline
 from tools.api.errors import ApiError
+from tools.api.masks import mask_params
 from tools.pipeline.formats import ACCEPTED_TEXT, OUTPUTS
 from tools.uploads import cap_uploads, max_upload_bytes, oversize_fields
 
@@ -139,6 +140,7 @@ def declared_params() -> list[Param]:
             "Refine edges (hair, fur) with alpha matting. false is faster, with harder edges.",
             default="true",
         ),
+        *mask_params(),
     ]
 
 
@@ -157,6 +159,8 @@ class RemovalRequest:
     model: str
     matting: bool
     shadow: str = "none"  # one of SHADOWS
+    keep_mask: UploadedFile | None = None  # strokes: sure foreground
+    remove_mask: UploadedFile | None = None  # strokes: sure background
 
 
 def _too_large(parameter: str | None = None) -> ApiError:
@@ -284,6 +288,8 @@ def parse_removal(request: HttpRequest) -> RemovalRequest:
         model=_choice(fields, params["model"]),
         matting=_boolean(fields, params["matting"]),
         shadow=_choice(fields, params["shadow"]),
+        keep_mask=files.get("keep_mask"),
+        remove_mask=files.get("remove_mask"),
     )
     check_options(parsed)
     return parsed

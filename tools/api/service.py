@@ -18,6 +18,7 @@ from PIL import Image
 
 from tools import pipeline
 from tools.api.errors import ApiError
+from tools.api.masks import apply_masks
 from tools.api.params import RemovalRequest, option_error
 from tools.images import decode_within_limits
 from tools.pipeline.composite import placement
@@ -134,7 +135,7 @@ def remove(parsed: RemovalRequest) -> Removal:
         image = decoded.image
         if parsed.size == "preview":
             image = to_preview(image)
-        result = cut_out(image, model=parsed.model, matting=parsed.matting)
+        result = apply_masks(cut_out(image, model=parsed.model, matting=parsed.matting), parsed)
         subject = pipeline.subject_bbox(result.alpha)
         if subject is None:
             raise ApiError(

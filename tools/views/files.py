@@ -62,7 +62,7 @@ def image(request: HttpRequest, code: uuid.UUID, kind: str) -> HttpResponse:
         if keep is None:
             data = storage.read_bytes(job, "cutout_preview")
             download = Download(data, "image/png", "cutout.png")
-            return _respond(download, attachment=False, cache="private, max-age=3600")
+            return _respond(download, attachment=False, cache="private, no-cache")  # refinable
         return _inline_png(rendering.kept_cutout(job, keep, preview=True), "cutout.png")
     if kind == "result":
         return _inline_png(rendering.render_preview(job), "result.png")
@@ -103,4 +103,4 @@ def subject_thumb(request: HttpRequest, code: uuid.UUID, index: int) -> HttpResp
     path = storage.subject_thumb_path(job, _subject_index(job, index))
     data = storage.read_path(path)
     download = Download(data, "image/png", f"subject-{index + 1}.png")
-    return _respond(download, attachment=False, cache="private, max-age=3600")
+    return _respond(download, attachment=False, cache="private, no-cache")  # refinable

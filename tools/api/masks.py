@@ -1,0 +1,79 @@
+"""keep_mask and remove_mask: brush strokes sent with an API request, applied after removal.
+
+The same re-solve as the refine page (``tools.pipeline.refine``): non-zero pixels of
+keep_mask are sure foreground, of remove_mask sure background, and the edge around them is
+matted again. A mask may be any size with the image's proportions; it is scaled to fit.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+
+from tools import pipeline
+from tools.api.errors import ApiError
+from tools.pipeline import refine
+
+if TYPE_CHECKING:
+    from tools.api.params import Param, RemovalRequest
+
+MASK_NAMES = ("keep_mask", "remove_mask")
+
+
+def mask_params() -> list[Param]:
+    from tools.api.params import Param
+
+    what = {
+        "keep_mask": "keep: its pixels become sure foreground (opaque)",
+        "remove_mask": "remove: its pixels become sure background (transparent)",
+    }
+    return [
+        Param(
+            name,
+            "file",
+            f"Optional brush strokes to correct the cut-out, {what[name]}. An image (PNG "
+            "recommended) in which non-zero pixels are strokes and 0 (or transparent) is "
+            "untouched; the image's size, or any size with its proportions (it is scaled to "
+            "fit). The edge around the strokes is matted again from the photo, so rough "
+            "strokes are enough. Where both masks mark a pixel, remove wins.",
+        )
+        for name in MASK_NAMES
+    ]
+
+
+def _decode(upload: UploadedFile, parameter: str, size: tuple[int, int]) -> np.ndarray:
+    upload.seek(0)
+    try:
+        values = refine.load_mask(
+            upload,
+            max_pixels=settings.PIXELFORGE_MAX_PIXELS,
+            max_side=settings.PIXELFORGE_MAX_SIDE,
+        )
+        refine.check_mask_size(values.shape[::-1], size)
+    except pipeline.ImageTooLarge as exc:
+        raise ApiError("image_too_large", str(exc), parameter=parameter) from exc
+    except pipeline.UnreadableImage as exc:
+        raise ApiError("unreadable_image", str(exc), parameter=parameter) from exc
+    except ValueError as exc:
+        raise ApiError("invalid_parameter", str(exc), parameter=parameter) from exc
+    return values
+
+
+def apply_masks(result: pipeline.Cutout, parsed: RemovalRequest) -> pipeline.Cutout:
+    """``result`` refined with the request's masks (unchanged when it has none)."""
+    uploads = {name: getattr(parsed, name) for name in MASK_NAMES}
+    if not any(uploads.values()):
+        return result
+    size = result.original.size
+    empty = np.zeros(size[::-1], dtype=bool)
+    masks = {
+        name: _decode(upload, name, size) if upload is not None else empty
+        for name, upload in uploads.items()
+    }
+    refined = refine.refine_cutout(
+        result.original, result.alpha, result.cutout, masks["keep_mask"], masks["remove_mask"]
+    )
+    return pipeline.Cutout(original=result.original, alpha=refined.alpha, cutout=refined.cutout)

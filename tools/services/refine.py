@@ -1,0 +1,259 @@
+"""Refine a job's cut-out with brush strokes; every state is a revision to go back to.
+
+Revision 0 is the pipeline's result, saved the first time a job is refined. Each refinement
+re-solves the alpha around the strokes (``tools.pipeline.refine``) starting from the current
+revision and stores a new one. The current revision's files are copied into the job's own
+``alpha``, ``cutout`` and ``cutout_preview`` (with its subjects), so every download, preview
+and background choice uses it without knowing about revisions. Undo, redo and "restore the
+original" make another revision current.
+
+``refine_job`` is a plain function on a job and two masks, so it can run in a request (it
+takes well under a second, see docs/benchmarks.md) or in a task queue.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import time
+
+import numpy as np
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from PIL import Image
+
+from tools import pipeline
+from tools.models import Job, Revision
+from tools.pipeline import refine as refine_pipeline
+from tools.services import storage
+from tools.services.jobs import MAX_LISTED_SUBJECTS, _save_subject_thumbs, preview_of
+from tools.services.rendering import choice_of
+
+log = logging.getLogger(__name__)
+
+MAX_REVISIONS = 30  # refinements per job; each stores a full-size alpha and cut-out
+MAX_MASK_BYTES = 4 * 1024 * 1024  # a stroke mask is mostly zeros: a few KB as PNG
+ORIGINAL_DESCRIPTION = "Original cut-out"
+
+
+class RefineError(Exception):
+    """Refining is not possible; the message says why and what to do. ``status`` is for HTTP."""
+
+    def __init__(self, message: str, status: int = 422) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+# --- Revisions ---------------------------------------------------------------------------
+
+
+def revisions(job: Job) -> list[Revision]:
+    return list(job.revisions.all())
+
+
+def current_revision(job: Job) -> Revision | None:
+    return job.revisions.filter(is_current=True).first()
+
+
+def position(job: Job, revision: Revision | None) -> tuple[int, int | None, int | None]:
+    """(current number, the one undo goes to, the one redo goes to) for ``revision``; a job
+    never refined is at 0 with neither."""
+    if revision is None:
+        return 0, None, None
+    child = (
+        job.revisions.filter(parent=revision.number)
+        .order_by("-number")
+        .values_list("number", flat=True)
+    ).first()
+    return revision.number, revision.parent, child
+
+
+def ensure_original(job: Job) -> Revision:
+    """The job's revision 0 (its pipeline result), saved from the job's files on first use."""
+    found = job.revisions.filter(number=0).first()
+    if found is not None:
+        return found
+    revision = Revision(
+        job=job,
+        number=0,
+        description=ORIGINAL_DESCRIPTION,
+        is_current=True,
+        subjects=job.subjects,
+    )
+    for field in Revision.FILES:
+        storage.store(revision.file_path(field), storage.read_bytes(job, field))
+    revision.save()
+    return revision
+
+
+def _png(image: Image.Image) -> bytes:
+    out = io.BytesIO()
+    image.save(out, "PNG", compress_level=storage.PNG_LEVEL)
+    return out.getvalue()
+
+
+def _subjects(alpha: Image.Image) -> list[dict]:
+    found = pipeline.find_subjects(alpha)[:MAX_LISTED_SUBJECTS]
+    return [{"index": s.index, "box": list(s.box), "area": s.area} for s in found]
+
+
+def _promote(job: Job, revision: Revision, files: dict[str, bytes] | None = None) -> None:
+    """Make ``revision`` current: its files become the job's, with its subjects."""
+    if files is None:
+        files = {field: storage.read_path(revision.file_path(field)) for field in Revision.FILES}
+    for field, data in files.items():
+        storage.save_bytes(job, field, data)
+    choice = choice_of(job)
+    if choice.keep is not None and revision.subjects != job.subjects:
+        saved = dict(job.render_options)
+        saved["keep"] = None  # the subject numbers changed: keep them all
+        job.render_options = saved
+    job.subjects = revision.subjects
+    job.options_version += 1
+    if len(job.subjects) > 1:
+        original = storage.open_image(job, "original").convert("RGB")
+        _save_subject_thumbs(job, original, storage.open_image(job, "cutout"))
+    job.save(update_fields=[*Revision.FILES, "subjects", "render_options", "options_version"])
+    job.revisions.exclude(pk=revision.pk).filter(is_current=True).update(is_current=False)
+    if not revision.is_current:
+        revision.is_current = True
+        revision.save(update_fields=["is_current"])
+
+
+def use_revision(job: Job, number: int | None) -> Revision:
+    """Make revision ``number`` current (undo, redo, restore the original)."""
+    ensure_original(job)
+    revision = job.revisions.filter(number=number).first() if number is not None else None
+    if revision is None:
+        raise RefineError("There is no such version of this cut-out.", status=404)
+    if not revision.is_current:
+        _promote(job, revision)
+    return revision
+
+
+# --- Refining ----------------------------------------------------------------------------
+
+
+def _describe(keep: np.ndarray, remove: np.ndarray) -> str:
+    if keep.any() and remove.any():
+        return "Kept and removed areas"
+    return "Kept an area" if keep.any() else "Removed an area"
+
+
+def refine_job(
+    job: Job,
+    keep: np.ndarray | Image.Image,
+    remove: np.ndarray | Image.Image,
+    *,
+    base: int | None = None,
+    description: str = "",
+) -> Revision:
+    """Refine the job's current cut-out with ``keep`` and ``remove`` masks (any size with the
+    image's proportions; non-zero = stroke) and make the result the current revision.
+
+    ``base`` is the revision the strokes were drawn on; when another one is current (another
+    tab changed it), RefineError(409) is raised rather than applying them to the wrong state.
+    """
+    started = time.perf_counter()
+    keep_mask = np.asarray(keep) != 0
+    remove_mask = np.asarray(remove) != 0
+    for mask in (keep_mask, remove_mask):
+        try:
+            refine_pipeline.check_mask_size(mask.shape[::-1], (job.width, job.height))
+        except ValueError as exc:
+            raise RefineError(str(exc), status=400) from exc
+    if not (keep_mask.any() or remove_mask.any()):
+        raise RefineError("Draw at least one stroke: keep or remove.", status=400)
+    ensure_original(job)
+    current = current_revision(job) or ensure_original(job)
+    if base is not None and base != current.number:
+        raise RefineError(
+            "This cut-out was changed in another tab or window. Reload the page to see the "
+            "latest version, then draw again.",
+            status=409,
+        )
+    count = job.revisions.count()
+    if count > MAX_REVISIONS:
+        raise RefineError(
+            f"This image has reached the limit of {MAX_REVISIONS} refinements. Go back to an "
+            "earlier version, or download the result and upload it again to go on.",
+        )
+    original = storage.open_image(job, "original").convert("RGB")
+    refined = refine_pipeline.refine_cutout(
+        original,
+        storage.open_image(job, "alpha"),
+        storage.open_image(job, "cutout"),
+        keep_mask,
+        remove_mask,
+    )
+    number = job.revisions.order_by("-number").values_list("number", flat=True).first() + 1
+    revision = Revision(
+        job=job,
+        number=number,
+        parent=current.number,
+        description=description or _describe(keep_mask, remove_mask),
+        subjects=_subjects(refined.alpha),
+        box=list(refined.box) if refined.box else None,
+    )
+    files = {
+        "alpha": _png(refined.alpha),
+        "cutout": _png(refined.cutout),
+        "cutout_preview": _png(preview_of(refined.cutout)),
+    }
+    for field, data in files.items():
+        storage.store(revision.file_path(field), data)
+    revision.processing_ms = round((time.perf_counter() - started) * 1000)
+    try:
+        with transaction.atomic():
+            revision.save()
+    except IntegrityError as exc:  # another request took this number meanwhile
+        raise RefineError(
+            "This cut-out was changed at the same time in another tab. Reload the page.",
+            status=409,
+        ) from exc
+    _promote(job, revision, files)
+    log.info(
+        "Job %s revision %s: %s px solved in %s ms",
+        job.code,
+        number,
+        refined.unknown,
+        revision.processing_ms,
+    )
+    return revision
+
+
+def remove_subject(job: Job, index: int, *, base: int | None = None) -> Revision:
+    """Remove one of the listed subjects whole (its soft fringe re-solved)."""
+    if index not in {subject["index"] for subject in job.subjects}:
+        raise RefineError("There is no such subject in this cut-out.", status=404)
+    alpha = storage.open_image(job, "alpha")
+    body = np.asarray(pipeline.keep_subjects(alpha, (index,))) > 127
+    empty = np.zeros_like(body)
+    return refine_job(job, empty, body, base=base, description=f"Removed subject {index + 1}")
+
+
+def decode_mask(data: bytes) -> np.ndarray:
+    """Decode an uploaded stroke mask (uint8 values) within the site's limits, or RefineError."""
+    if len(data) > MAX_MASK_BYTES:
+        raise RefineError(
+            f"The stroke mask is larger than {MAX_MASK_BYTES // (1024 * 1024)} MB.", status=413
+        )
+    try:
+        return refine_pipeline.load_mask(
+            data,
+            max_pixels=settings.PIXELFORGE_MAX_PIXELS,
+            max_side=settings.PIXELFORGE_MAX_SIDE,
+        )
+    except pipeline.ImageTooLarge as exc:
+        raise RefineError(str(exc), status=413) from exc
+    except pipeline.UnreadableImage as exc:
+        raise RefineError(str(exc), status=400) from exc
+
+
+def split_strokes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The web client's single mask: 0 untouched, 1 keep, 2 remove."""
+    if values.size and int(values.max()) > refine_pipeline.REMOVE:
+        raise RefineError(
+            "The stroke mask may only hold 0 (untouched), 1 (keep) and 2 (remove).", status=400
+        )
+    return refine_pipeline.split_strokes(values)
