@@ -122,10 +122,10 @@ def default_cutout(pair: Pair, image: Image.Image, cache: Path | None) -> Image.
 def recover(
     pair: Pair, strokes: int, radius: int, out_dir: Path | None, cache: Path | None = None
 ) -> Recovery:
-    from tools.pipeline import load_image
+    from tools.pipeline import DecodeLimits, load_image
     from tools.pipeline.refine import refine_cutout
 
-    image = load_image(pair.image)
+    image = load_image(pair.image, limits=DecodeLimits.unscaled())
     gt = load_alpha(pair.alpha)
     cutout = default_cutout(pair, image, cache)
     alpha = cutout.getchannel("A")
@@ -232,10 +232,10 @@ def timed(function, runs: int) -> list[float]:
 
 def speed(photo: Path, runs: int) -> list[tuple[str, list[float], list[float], int, bool]]:
     """Per stroke: (label, refine_cutout seconds, refine_job seconds, pixels solved, solved)."""
-    from tools.pipeline import load_image, remove_background
+    from tools.pipeline import DecodeLimits, load_image, remove_background
     from tools.pipeline.refine import refine_cutout
 
-    image = load_image(photo)
+    image = load_image(photo, limits=DecodeLimits.unscaled())
     scale = SPEED_SIDE / max(image.size)
     image = image.resize(
         (round(image.width * scale), round(image.height * scale)), Image.Resampling.LANCZOS

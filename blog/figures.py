@@ -137,7 +137,7 @@ def save(image: Image.Image, path: Path, *, quality: int = 80) -> Path:
 
 
 def sample(name: str) -> Image.Image:
-    return pipeline.load_image(SAMPLES / f"{name}.jpg")
+    return pipeline.load_image(SAMPLES / f"{name}.jpg", limits=pipeline.DecodeLimits.unscaled())
 
 
 # Figures -----------------------------------------------------------------------------------

@@ -108,7 +108,7 @@ def _unreadable(detail: str) -> UnreadableImage:
     )
 
 
-def _open_allowed(fp: BinaryIO) -> ImageFile.ImageFile:
+def open_allowed(fp: BinaryIO) -> ImageFile.ImageFile:
     """Open ``fp`` with the allow-listed plugins only.
 
     The same loop as Pillow's ``Image.open(fp, formats=...)``, less its process-wide
@@ -223,7 +223,7 @@ def decode_image(source: bytes | BinaryIO | Path, *, limits: DecodeLimits) -> De
         fp = io.BytesIO(source) if isinstance(source, bytes | bytearray) else handle or source
         try:
             fp.seek(0)
-            opened = _open_allowed(fp)
+            opened = open_allowed(fp)
         except UnreadableImage:
             raise
         except Exception as exc:  # whatever a plugin raises on a hostile file: unreadable

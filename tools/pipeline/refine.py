@@ -29,7 +29,7 @@ import numpy as np
 from PIL import Image
 from scipy.ndimage import distance_transform_edt
 
-from .decode import DECODE_ERRORS, check_size
+from .decode import open_allowed
 from .errors import ImageTooLarge, UnreadableImage
 from .guided import guided_coefficients, guided_upsample, upsample_delta
 from .matte import pymatting
@@ -356,16 +356,22 @@ def load_mask(source: BinaryIO | bytes, *, max_pixels: int, max_side: int) -> np
     """
     fp = io.BytesIO(source) if isinstance(source, bytes | bytearray) else source
     try:
-        opened = Image.open(fp)
-    except Image.DecompressionBombError as exc:
-        raise ImageTooLarge("This mask declares far too many pixels.") from exc
-    except DECODE_ERRORS as exc:
+        fp.seek(0)
+        opened = open_allowed(fp)  # the site's allow-list of formats, as for photos
+    except Exception as exc:  # whatever a plugin raises on a hostile file: unreadable
         raise UnreadableImage(
             "The mask could not be read as an image; send a PNG (or another image) in which "
             "non-zero pixels mark the strokes."
         ) from exc
     try:
-        check_size(*opened.size, max_pixels=max_pixels, max_side=max_side)
+        width, height = opened.size
+        if width <= 0 or height <= 0:
+            raise UnreadableImage(f"The mask declares an empty size of {width} x {height}.")
+        if width * height > max_pixels or max(width, height) > max_side:
+            raise ImageTooLarge(
+                f"This mask is {width} x {height} pixels; masks may have at most "
+                f"{max_pixels / 1e6:.0f} megapixels and {max_side} pixels on a side."
+            )
         try:
             opened.seek(0)
             opened.load()
@@ -377,7 +383,7 @@ def load_mask(source: BinaryIO | bytes, *, max_pixels: int, max_side: int) -> np
                 grey = opened.convert("L")
         except (Image.DecompressionBombError, MemoryError) as exc:
             raise ImageTooLarge(f"This mask is too large to decode ({exc}).") from exc
-        except DECODE_ERRORS as exc:
+        except Exception as exc:  # a damaged file, whichever library noticed
             raise UnreadableImage(f"The mask could not be decoded ({exc}).") from exc
     finally:
         opened.close()

@@ -25,6 +25,7 @@ from PIL import Image
 from tools import pipeline
 from tools.models import Job, Revision
 from tools.pipeline import refine as refine_pipeline
+from tools.pipeline.formats import PNG_COMPRESS_LEVEL
 from tools.services import storage
 from tools.services.jobs import MAX_LISTED_SUBJECTS, _save_subject_thumbs, preview_of
 from tools.services.rendering import choice_of
@@ -88,7 +89,7 @@ def ensure_original(job: Job) -> Revision:
 
 def _png(image: Image.Image) -> bytes:
     out = io.BytesIO()
-    image.save(out, "PNG", compress_level=storage.PNG_LEVEL)
+    image.save(out, "PNG", compress_level=PNG_COMPRESS_LEVEL)
     return out.getvalue()
 
 
