@@ -1,12 +1,15 @@
-"""tools.pipeline segmentation: sessions, preprocessing, saliency maps (real U2-Net)."""
+"""tools.pipeline segmentation: sessions, preprocessing, saliency maps (real IS-Net and U2-Net)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from tests.synthetic import iou, star, textured_disc
+from tests.synthetic import iou, off_centre_shape, star, textured_disc
 from tools.pipeline import ModelUnavailable, PipelineError, configure, get_session, sessions
+from PIL import Image
+
+from tools.pipeline.manifest import DEFAULT_MODEL, get_spec
 from tools.pipeline.segment import normalise, predict_raw, predict_saliency, preprocess
 
 
@@ -86,8 +89,23 @@ def test_a_clear_subject_on_a_plain_background_is_found(make):
     assert iou(saliency > 0.5, truth) > 0.9
 
 
-def test_flip_averaging_returns_a_normalised_map():
-    image, _ = textured_disc()
-    raw = predict_raw(image, flip=True)
-    assert raw.shape == (320, 320)
-    assert raw.max() == pytest.approx(1.0)
+def test_isnet_is_fed_as_its_manifest_says():
+    spec = get_spec("isnet")
+    assert spec.licence == "AGPL-3.0" and DEFAULT_MODEL == "isnet"
+    assert get_spec("u2net").licence == get_spec("u2netp").licence == "Apache-2.0"
+    inputs = get_session("isnet").get_inputs()[0]
+    assert (inputs.name, inputs.shape) == ("input", [1, 3, 1024, 1024])
+    grey = Image.new("RGB", (40, 30), (64, 128, 255))
+    batch = preprocess(grey, model="isnet")
+    assert batch.shape == (1, 3, 1024, 1024) and batch.dtype == np.float32
+    # (x - 128) / 256 per channel, x in 0..255
+    assert batch[0, :, 500, 500] == pytest.approx([-0.25, 0.0, 127 / 256], abs=1e-5)
+
+
+def test_isnet_finds_an_off_centre_subject_where_it_is():
+    image, truth = off_centre_shape()
+    raw = predict_raw(image, model="isnet")
+    assert raw.shape == (1024, 1024)
+    assert 0.0 <= raw.min() and raw.max() <= 1.0
+    saliency = predict_saliency(image, model="isnet")
+    assert iou(saliency > 0.5, truth) > 0.9
