@@ -74,8 +74,8 @@ def off_centre_shape(size: tuple[int, int] = (320, 240)) -> tuple[Image.Image, n
     mask = Image.new("L", size, 0)
     ImageDraw.Draw(mask).polygon(outline, fill=255)
     truth = np.asarray(mask) > 127
-    yy, xx = np.mgrid[0:height, 0:width]
-    shade = 0.75 + 0.25 * (yy / height)
+    rows = np.arange(height, dtype=np.float32)[:, None].repeat(width, axis=1)
+    shade = 0.75 + 0.25 * (rows / height)
     rng = np.random.default_rng(3)
     subject = np.array([40, 80, 190], np.float32) * shade[..., None] + rng.normal(
         0, 6, (height, width, 3)
