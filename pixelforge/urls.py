@@ -9,6 +9,7 @@ from pixelforge import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("licences/", views.licences, name="licences"),
     path("tools/", include("tools.urls")),
     path("api/", include("tools.api.urls")),
     path("blog/", include("blog.urls")),
