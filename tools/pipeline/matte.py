@@ -59,14 +59,17 @@ class MatteParams:
     # the middle of a subject is the model's doubt, not transparency. Likewise a pixel it calls
     # background this far from sure foreground is background, not a semi-transparent ghost.
     interior: float = 0.03
-    outside_level: float = 0.25  # ... and below this saliency, twice as far from foreground
-    outside_scale: float = 2.0
+    outside_level: float = 0.25  # ... and below this saliency, as far from foreground
+    outside_scale: float = 1.0
     epsilon: float = 1e-6  # closed-form Laplacian regularisation
     cg_maxiter: int = 500
     cg_rtol: float = 1e-4  # relative residual; 1e-7 (pymatting's default) changes no metric
     max_unknown: int = 15_000  # the solver never sees more unknown pixels than this
     max_nnz: int = 4_000_000  # incomplete Cholesky budget (~64 MB), else Jacobi
     sharpen: float = 1.0  # contrast of the saliency around 0.5 where it is used as alpha
+    # Matting refines the model's edge, it does not overrule it: the solved alpha stays within
+    # this distance of the map (a red flag beside an orange suit stays background).
+    trust: float = 0.2
     texture_window: float = 0.03  # window radius for background texture, fraction of long side
     texture_low: float = 0.04  # background gradient below this: trust the closed-form alpha
     texture_high: float = 0.08  # above this: trust the saliency
@@ -296,5 +299,7 @@ def matte(
     unknown = trimap == UNKNOWN
     if unknown.any():
         weight = matting_weight(image, trimap, params)[unknown]
-        alpha[unknown] = weight * alpha[unknown] + (1.0 - weight) * sharp[unknown]
+        prior = sharp[unknown]
+        solved = np.clip(alpha[unknown], prior - params.trust, prior + params.trust)
+        alpha[unknown] = weight * solved + (1.0 - weight) * prior
     return alpha
