@@ -8,7 +8,7 @@ import numpy as np
 from PIL import Image
 
 from .guided import guided_upsample, upsample_delta
-from .manifest import DEFAULT_MODEL
+from .manifest import DEFAULT_MODEL, get_spec
 from .matte import DEFAULT_PARAMS, MatteParams, estimate_foreground, matte, sharpen
 from .segment import predict_saliency
 
@@ -62,7 +62,11 @@ def remove_background(
         image = image.convert("RGB")
     work = working_image(image, work_side)
     pixels = to_float(work)
-    saliency = predict_saliency(work, model=model, size=work.size)
+    # The model sees the working image when it is at least the model's input size (the same
+    # pixels, cheaper to resize), else the full image: its map never loses detail to matting's
+    # cap.
+    source = work if max(work.size) >= get_spec(model).input_size else image
+    saliency = predict_saliency(source, model=model, size=work.size)
     alpha = matte(pixels, saliency, params) if matting else sharpen(saliency, params)
     foreground = estimate_foreground(pixels, alpha)
     if work is image:
