@@ -14,8 +14,8 @@ from .segment import predict_saliency
 
 # Matting runs at most at this long side; larger images get their alpha by guided upsampling.
 WORK_SIDE = 1024
-GUIDE_RADIUS = 2  # in working pixels
-GUIDE_EPS = 1e-4
+GUIDE_RADIUS = 1  # in working pixels
+GUIDE_EPS = 1e-5
 
 
 @dataclass
