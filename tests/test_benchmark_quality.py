@@ -51,6 +51,8 @@ def test_it_scores_a_predictor_and_writes_tables(tmp_path: Path) -> None:
     )
     assert report.mean("pf", None, "mae") == 0.0
     assert report.mean("rembg", "studio", "max_f") < 1.0
+    assert report.curve_max_f("pf", None) == 1.0 and report.mean("pf", None, "iou") == 1.0
+    assert report.curve_max_f("rembg", None) < 1.0
     assert (tmp_path / "out" / "pf" / "video" / "im1.png").exists()
     assert quality.target_check(report) == [
         "- overall: PASS",
