@@ -57,10 +57,10 @@ class MatteParams:
     # A pixel the map calls subject (> 0.5) this far from sure background, as a fraction of the
     # long side, is foreground: with no background in reach matting cannot tell, and a hole in
     # the middle of a subject is the model's doubt, not transparency. Likewise a pixel it calls
-    # background this far from sure foreground is background, not a semi-transparent ghost.
+    # background (below ``outside_level``) this far from sure foreground is background, not a
+    # semi-transparent ghost.
     interior: float = 0.03
-    outside_level: float = 0.25  # ... and below this saliency, as far from foreground
-    outside_scale: float = 1.0
+    outside_level: float = 0.25
     epsilon: float = 1e-6  # closed-form Laplacian regularisation
     cg_maxiter: int = 500
     cg_rtol: float = 1e-4  # relative residual; 1e-7 (pymatting's default) changes no metric
@@ -101,9 +101,7 @@ def make_trimap(saliency: np.ndarray, params: MatteParams = DEFAULT_PARAMS) -> n
     if params.interior > 0 and sure_bg.any() and sure_fg.any():
         # Both from the thresholded regions, so the two rules cannot feed each other.
         inside = (saliency > 0.5) & (distance_transform_edt(~sure_bg) > reach)
-        outside = (saliency <= params.outside_level) & (
-            distance_transform_edt(~sure_fg) > reach * params.outside_scale
-        )
+        outside = (saliency <= params.outside_level) & (distance_transform_edt(~sure_fg) > reach)
         sure_fg |= inside
         sure_bg |= outside
     trimap[sure_fg] = FOREGROUND
