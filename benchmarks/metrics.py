@@ -11,6 +11,10 @@ Every function takes a prediction and a ground truth of the same shape, either 8
   Computed over the whole image (there is no trimap here).
 - maxF: saliency F-measure with beta^2 = 0.3, maximised over the thresholds 0..255 of the 8-bit
   prediction (pred >= t); the ground truth is binarised at 0.5.
+- IoU: intersection over union of the prediction and the ground truth, both binarised at 0.5.
+- maxF (dataset): the usual salient-object convention: the F-measure curve over the 256
+  thresholds averaged over the images, then its maximum (``f_curve`` per image; the benchmark
+  averages and takes the max).
 - Edge MAE: MAE restricted to the pixels within ``band`` (15) px of the ground-truth edge: the
   binary ground truth dilated by the band minus it eroded by the band, via distance transforms.
 """
@@ -96,6 +100,11 @@ def grad_error(pred: np.ndarray, gt: np.ndarray, sigma: float = GRAD_SIGMA) -> f
 
 def max_f(pred: np.ndarray, gt: np.ndarray, beta2: float = BETA2) -> float:
     """Maximum F-beta over the thresholds t = 0..255 (positive where pred >= t)."""
+    return float(f_curve(pred, gt, beta2).max())
+
+
+def f_curve(pred: np.ndarray, gt: np.ndarray, beta2: float = BETA2) -> np.ndarray:
+    """F-beta at each threshold t = 0..255 of the 8-bit prediction (positive where pred >= t)."""
     p8 = to_u8(pred)
     g = to_unit(gt) >= 0.5
     if p8.shape != g.shape:
@@ -108,8 +117,15 @@ def max_f(pred: np.ndarray, gt: np.ndarray, beta2: float = BETA2) -> float:
     positives = float(g.sum())
     precision = tp / (tp + fp + EPS)
     recall = tp / (positives + EPS)
-    f = (1 + beta2) * precision * recall / (beta2 * precision + recall + EPS)
-    return float(f.max())
+    return (1 + beta2) * precision * recall / (beta2 * precision + recall + EPS)
+
+
+def iou(pred: np.ndarray, gt: np.ndarray) -> float:
+    """Intersection over union of prediction and ground truth binarised at 0.5 (1 if both empty)."""
+    p, g = _pair(pred, gt)
+    p, g = p >= 0.5, g >= 0.5
+    union = np.logical_or(p, g).sum()
+    return float(np.logical_and(p, g).sum() / union) if union else 1.0
 
 
 def edge_band(gt: np.ndarray, band: int = EDGE_BAND_PX) -> np.ndarray:
@@ -138,18 +154,19 @@ class Scores:
     grad: float
     max_f: float
     edge_mae: float
+    iou: float
 
     def as_dict(self) -> dict[str, float]:
         return asdict(self)
 
 
-METRIC_NAMES: tuple[str, ...] = ("mae", "sad", "grad", "max_f", "edge_mae")
-# True where a larger value is better (only maxF).
-HIGHER_IS_BETTER: dict[str, bool] = {name: name == "max_f" for name in METRIC_NAMES}
+METRIC_NAMES: tuple[str, ...] = ("mae", "sad", "grad", "max_f", "edge_mae", "iou")
+# True where a larger value is better (maxF and IoU).
+HIGHER_IS_BETTER: dict[str, bool] = {name: name in ("max_f", "iou") for name in METRIC_NAMES}
 
 
 def score(pred: np.ndarray, gt: np.ndarray) -> Scores:
-    """All five metrics for one image."""
+    """All six metrics for one image."""
     p, g = _pair(pred, gt)
     return Scores(
         mae=mae(p, g),
@@ -157,4 +174,5 @@ def score(pred: np.ndarray, gt: np.ndarray) -> Scores:
         grad=grad_error(p, g),
         max_f=max_f(p, g),
         edge_mae=edge_mae(p, g),
+        iou=iou(p, g),
     )

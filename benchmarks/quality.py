@@ -1,14 +1,20 @@
 """Quality benchmark: PixelForge against rembg 2.0.86 on images with ground-truth alpha.
 
     .venv/bin/python -m benchmarks.quality ../shared/data/eval [--out benchmarks/out/quality]
-        [--methods pf pf-nomatting pf-u2netp rembg rembg-matting] [--sources NAME ...]
-        [--reuse-rembg]
+        [--methods pf pf-quarter pf-nomatting pf-u2net pf-u2netp rembg rembg-matting]
+        [--sources NAME ...] [--reuse-rembg] [--saved LABEL=DIR ...]
 
 DATA_DIR holds ``<source>/images/<id>.(png|jpg)`` and ``<source>/alpha/<id>.png``. PixelForge runs
 in this process (``tools.pipeline``); rembg runs in its own virtualenv through a subprocess worker
 (``benchmarks/setup_rembg.sh`` creates it) with the same u2net weights. Every predicted alpha is
 written under ``OUT/<method>/<source>/<id>.png``; the tables go to stdout and ``OUT/results.md``,
 per-image scores to ``OUT/per_image.csv``.
+
+``--saved LABEL=DIR`` scores alphas saved earlier under ``DIR/<source>/<id>.png`` (for example
+the previous pipeline's, from a run of an older commit) beside the others.
+
+``pf-quarter`` forces the working side to a quarter of each image's long side, so the guided
+upsampling (``guided.py``) is scored against matting at full size (``pf``).
 
 ``--reuse-rembg`` reuses rembg alphas cached by an earlier run (same rembg version and model), so
 tuning the pipeline costs only PixelForge's own time. Published numbers come from a run without it.
@@ -35,13 +41,17 @@ from PIL import Image
 if __package__ in (None, ""):  # run as a script: make `benchmarks` and `tools` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.metrics import HIGHER_IS_BETTER, METRIC_NAMES, Scores, score
+from benchmarks.metrics import HIGHER_IS_BETTER, METRIC_NAMES, Scores, f_curve, score
 from benchmarks.workers import MODELS_DIR, ROOT, Worker, start_rembg
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
 DEFAULT_OUT = ROOT / "benchmarks" / "out" / "quality"
-# The issue's target: PixelForge's default beats both rembg modes on these, overall and per source.
-TARGET_METRICS = ("mae", "sad", "edge_mae")
+# The target: PixelForge's default beats every rival (both rembg modes, the saved previous
+# pipeline) on these, overall and per source.
+TARGET_METRICS = ("mae", "sad", "grad", "edge_mae", "max_f")
+# Guided upsampling (pf-quarter) may lose at most this much, relative, against pf.
+UPSAMPLING_METRICS = ("mae", "edge_mae")
+UPSAMPLING_BUDGET = 0.10
 
 Predict = Callable[[Path], np.ndarray]
 
@@ -58,22 +68,33 @@ class Pair:
 class Method:
     key: str
     label: str
-    tool: str  # "pixelforge" | "rembg"
+    tool: str  # "pixelforge" | "rembg" | "saved"
     model: str
     matting: bool
+    work_fraction: float | None = None  # working side as a fraction of the long side
+    saved_dir: Path | None = None  # "saved": where the alphas are
 
 
 METHODS: dict[str, Method] = {
     m.key: m
     for m in (
-        Method("pf", "PixelForge default (u2net, matting)", "pixelforge", "u2net", True),
-        Method("pf-nomatting", "PixelForge --no-matting (u2net)", "pixelforge", "u2net", False),
+        Method("pf", "PixelForge default (isnet, matting)", "pixelforge", "isnet", True),
+        Method(
+            "pf-quarter",
+            "PixelForge isnet, matting at 1/4 side + guided upsampling",
+            "pixelforge",
+            "isnet",
+            True,
+            work_fraction=0.25,
+        ),
+        Method("pf-nomatting", "PixelForge --no-matting (isnet)", "pixelforge", "isnet", False),
+        Method("pf-u2net", "PixelForge u2net (matting)", "pixelforge", "u2net", True),
         Method("pf-u2netp", "PixelForge u2netp (matting)", "pixelforge", "u2netp", True),
         Method("rembg", "rembg 2.0.86 u2net", "rembg", "u2net", False),
         Method("rembg-matting", "rembg 2.0.86 u2net alpha_matting", "rembg", "u2net", True),
     )
 }
-DEFAULT_METHODS = tuple(METHODS)
+DEFAULT_METHODS = ("pf", "pf-quarter", "pf-u2net", "rembg", "rembg-matting")
 
 
 @dataclass
@@ -82,6 +103,7 @@ class ImageResult:
     pair: Pair
     scores: Scores
     seconds: float | None  # None when reused from the cache
+    curve: np.ndarray | None = None  # F-measure at each threshold (for the dataset maxF)
 
 
 @dataclass
@@ -100,6 +122,16 @@ class Report:
         ]
         values = [v for v in values if v is not None and not math.isnan(v)]
         return float(np.mean(values)) if values else float("nan")
+
+    def curve_max_f(self, method: str, source: str | None) -> float:
+        """maxF the usual way: the F-measure curve averaged over images, then its maximum."""
+        curves = [
+            r.curve
+            for r in self.results
+            if r.method == method and r.curve is not None
+            and (source is None or r.pair.source == source)
+        ]  # fmt: skip
+        return float(np.mean(curves, axis=0).max()) if curves else float("nan")
 
     def count(self, source: str | None) -> int:
         return len({r.pair for r in self.results if source is None or r.pair.source == source})
@@ -126,15 +158,22 @@ def load_alpha(path: Path) -> np.ndarray:
         return np.asarray(img.convert("L"))
 
 
-def pixelforge_predictor(model: str = "u2net", matting: bool = True) -> Predict:
+def pixelforge_predictor(
+    model: str = "isnet", matting: bool = True, work_fraction: float | None = None
+) -> Predict:
     """PixelForge's public pipeline as a ``Path -> uint8 alpha`` function."""
     from tools.pipeline import DecodeLimits, configure, load_image, remove_background
+    from tools.pipeline.remove import WORK_SIDE
 
     configure(models_dir=MODELS_DIR)
     limits = DecodeLimits.unscaled()
 
     def predict(image: Path) -> np.ndarray:
-        cutout = remove_background(load_image(image, limits=limits), model=model, matting=matting)
+        loaded = load_image(image, limits=limits)
+        side = WORK_SIDE
+        if work_fraction is not None:
+            side = max(8, round(max(loaded.size) * work_fraction))
+        cutout = remove_background(loaded, model=model, matting=matting, work_side=side)
         return np.asarray(cutout.alpha.convert("L"))
 
     return predict
@@ -166,7 +205,7 @@ def evaluate(
             raise ValueError(f"{method} {pair.image}: alpha {alpha.shape} != GT {gt.shape}")
         if save_dir is not None:
             _save_alpha(alpha, save_dir / pair.source / f"{pair.id}.png")
-        results.append(ImageResult(method, pair, score(alpha, gt), seconds))
+        results.append(ImageResult(method, pair, score(alpha, gt), seconds, f_curve(alpha, gt)))
         if progress:
             print(f"  [{method}] {i}/{len(pairs)} {pair.source}/{pair.id} {seconds:.2f}s",
                   file=sys.stderr)  # fmt: skip
@@ -213,7 +252,9 @@ def evaluate_rembg(
             alpha = load_alpha(path)
             if alpha.shape != gt.shape:
                 raise ValueError(f"{method.key} {pair.image}: alpha {alpha.shape} != {gt.shape}")
-            results.append(ImageResult(method.key, pair, score(alpha, gt), seconds))
+            results.append(
+                ImageResult(method.key, pair, score(alpha, gt), seconds, f_curve(alpha, gt))
+            )
             if progress:
                 took = "cached" if seconds is None else f"{seconds:.2f}s"
                 print(f"  [{method.key}] {i}/{len(pairs)} {pair.source}/{pair.id} {took}",
@@ -224,6 +265,31 @@ def evaluate_rembg(
     return results
 
 
+def evaluate_saved(
+    pairs: Sequence[Pair], method: Method, *, progress: bool = True
+) -> list[ImageResult]:
+    """Score alphas saved earlier under ``method.saved_dir/<source>/<id>.png``."""
+    assert method.saved_dir is not None
+    results = []
+    for pair in pairs:
+        path = method.saved_dir / pair.source / f"{pair.id}.png"
+        if not path.exists():
+            raise SystemExit(f"{method.label}: no saved alpha {path}")
+        alpha, gt = load_alpha(path), load_alpha(pair.alpha)
+        results.append(ImageResult(method.key, pair, score(alpha, gt), None, f_curve(alpha, gt)))
+    if progress:
+        print(f"  [{method.key}] {len(pairs)} saved alphas scored", file=sys.stderr)
+    return results
+
+
+def saved_method(spec: str) -> Method:
+    """``LABEL=DIR`` from the command line as a method that scores saved alphas."""
+    label, sep, folder = spec.partition("=")
+    if not sep or not label or not folder:
+        raise argparse.ArgumentTypeError(f"expected LABEL=DIR, got {spec!r}")
+    return Method(f"saved:{label}", label, "saved", "", True, saved_dir=Path(folder))
+
+
 def run(
     data_dir: Path,
     out_dir: Path = DEFAULT_OUT,
@@ -232,17 +298,21 @@ def run(
     sources: Iterable[str] | None = None,
     reuse_rembg: bool = False,
     progress: bool = True,
+    saved: Sequence[Method] = (),
 ) -> Report:
     pairs = find_pairs(data_dir, sources)
-    report = Report([METHODS[key] for key in methods])
+    report = Report([METHODS[key] for key in methods] + list(saved))
     warmed = False
     for method in report.methods:
+        if method.tool == "saved":
+            report.results += evaluate_saved(pairs, method, progress=progress)
+            continue
         if method.tool == "rembg":
             report.results += evaluate_rembg(
                 pairs, method, out_dir, reuse=reuse_rembg, progress=progress
             )
             continue
-        predict = pixelforge_predictor(method.model, method.matting)
+        predict = pixelforge_predictor(method.model, method.matting, method.work_fraction)
         if not warmed:  # numba compile and session creation must not land in the first image
             from tools.pipeline import warmup
 
@@ -262,7 +332,9 @@ COLUMNS = (
     ("sad", "SAD", "{:.2f}"),
     ("grad", "Grad", "{:.2f}"),
     ("max_f", "maxF", "{:.4f}"),
+    ("curve_max_f", "maxF (mean curve)", "{:.4f}"),
     ("edge_mae", "edge MAE", "{:.4f}"),
+    ("iou", "IoU", "{:.4f}"),
     ("seconds", "s/img", "{:.2f}"),
 )
 
@@ -271,21 +343,29 @@ def _fmt(value: float, pattern: str) -> str:
     return "n/a" if math.isnan(value) else pattern.format(value)
 
 
+def _value(report: Report, method: str, source: str | None, key: str) -> float:
+    if key == "curve_max_f":
+        return report.curve_max_f(method, source)
+    return report.mean(method, source, key)
+
+
 def table(report: Report, source: str | None) -> str:
     """One Markdown table: a row per method, the mean over the source's images (or all)."""
     header = "| method | " + " | ".join(title for _, title, _ in COLUMNS) + " |"
     rule = "|---|" + "---:|" * len(COLUMNS)
     rows = [header, rule]
     for method in report.methods:
-        cells = [_fmt(report.mean(method.key, source, key), pattern) for key, _, pattern in COLUMNS]
+        cells = [
+            _fmt(_value(report, method.key, source, key), pattern) for key, _, pattern in COLUMNS
+        ]
         rows.append(f"| {method.label} | " + " | ".join(cells) + " |")
     return "\n".join(rows)
 
 
 def target_check(report: Report) -> list[str]:
-    """The issue's target, one line per scope: does 'pf' beat both rembg modes?"""
-    keys = {m.key for m in report.methods}
-    rivals = [k for k in ("rembg", "rembg-matting") if k in keys]
+    """The target, one line per scope: does 'pf' beat both rembg modes and the saved pipelines?"""
+    keys = [m.key for m in report.methods]
+    rivals = [k for k in keys if k in ("rembg", "rembg-matting") or k.startswith("saved:")]
     if "pf" not in keys or not rivals:
         return []
     lines = []
@@ -297,9 +377,28 @@ def target_check(report: Report) -> list[str]:
                 theirs = report.mean(rival, source, metric)
                 better = ours > theirs if HIGHER_IS_BETTER[metric] else ours < theirs
                 if not better:
-                    misses.append(f"{metric} vs {rival} ({ours:.4f} >= {theirs:.4f})")
+                    sign = "<=" if HIGHER_IS_BETTER[metric] else ">="
+                    misses.append(f"{metric} vs {rival} ({ours:.4f} {sign} {theirs:.4f})")
         verdict = "PASS" if not misses else "MISS: " + "; ".join(misses)
         lines.append(f"- {source or 'overall'}: {verdict}")
+    return lines
+
+
+def upsampling_check(report: Report) -> list[str]:
+    """pf-quarter against pf: relative loss in MAE and edge MAE, within the budget?"""
+    keys = {m.key for m in report.methods}
+    if not {"pf", "pf-quarter"} <= keys:
+        return []
+    lines = []
+    for source in [None, *report.sources()]:
+        cells = []
+        for metric in UPSAMPLING_METRICS:
+            full = report.mean("pf", source, metric)
+            quarter = report.mean("pf-quarter", source, metric)
+            loss = (quarter - full) / full if full else float("nan")
+            verdict = "ok" if loss <= UPSAMPLING_BUDGET else "OVER"
+            cells.append(f"{metric} {full:.4f} -> {quarter:.4f} ({loss:+.1%}, {verdict})")
+        lines.append(f"- {source or 'overall'}: " + "; ".join(cells))
     return lines
 
 
@@ -310,8 +409,14 @@ def markdown(report: Report, data_dir: Path) -> str:
     parts += [f"### Overall ({report.count(None)} images)", "", table(report, None), ""]
     check = target_check(report)
     if check:
-        parts += ["Target (PixelForge default beats both rembg modes on MAE, SAD, edge MAE):", ""]
+        names = ", ".join(TARGET_METRICS)
+        parts += [f"Target (PixelForge default beats every other tool listed on {names}):", ""]
         parts += [*check, ""]
+    upsampling = upsampling_check(report)
+    if upsampling:
+        budget = f"{UPSAMPLING_BUDGET:.0%}"
+        parts += [f"Guided upsampling from a quarter of the side (target: at most {budget} worse):"]
+        parts += ["", *upsampling, ""]
     return "\n".join(parts)
 
 
@@ -340,6 +445,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--reuse-rembg", action="store_true", help="reuse cached rembg alphas (iteration only)"
     )
+    parser.add_argument(
+        "--saved", nargs="+", type=saved_method, default=[], metavar="LABEL=DIR",
+        help="also score alphas saved earlier under DIR/<source>/<id>.png",
+    )  # fmt: skip
     parser.add_argument("-q", "--quiet", action="store_true", help="no per-image progress")
     args = parser.parse_args(argv)
 
@@ -351,6 +460,7 @@ def main(argv: list[str] | None = None) -> int:
         sources=args.sources,
         reuse_rembg=args.reuse_rembg,
         progress=not args.quiet,
+        saved=args.saved,
     )
     print(write_outputs(report, args.data_dir, args.out))
     reused = " (rembg alphas reused from cache)" if args.reuse_rembg else ""

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon, name="favicon"),
+    path("licences/", views.licences, name="licences"),
     path("tools/", include("tools.urls")),
     path("api/", include("tools.api.urls")),
     path("blog/", include("blog.urls")),

@@ -3,6 +3,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -10,11 +11,25 @@ from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_safe
 
 from pixelforge import health
+from tools.pipeline.manifest import MODELS
+from tools.samples import SAMPLES
 
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html")
+
+
+@require_safe
+def licences(request: HttpRequest) -> HttpResponse:
+    """The licences of the code, of each model's weights and of each sample photo."""
+    context = {
+        "models": sorted(MODELS.values(), key=lambda spec: spec.name),
+        "default_model": settings.PIXELFORGE_DEFAULT_MODEL,
+        "samples": SAMPLES,
+        "source_url": settings.PIXELFORGE_SOURCE_URL,
+    }
+    return render(request, "licences.html", context)
 
 
 @never_cache

@@ -1,13 +1,14 @@
 """A real failure inside the pipeline, for the tests of what people see when processing breaks.
 
 The fault is injected at the matting seam, not in the model: ``remove_background`` runs as usual
-with the real model, but pymatting's incomplete Cholesky factorisation gets a budget of a single
-non-zero entry (``MatteParams(max_nnz=1)``), so pymatting raises its own ValueError ("... more
-than max_nnz non-zero elements were created"), the error the Cat sample resized to 1024 x 681
-hit in issue 14. The form, the API and the command line all call ``pipeline.remove_background``,
+with the real model, but the trimap's erosion gets a negative radius
+(``MatteParams(band_fraction=-1.0, min_band=-2)``), so numpy raises its own ValueError
+("negative dimensions are not allowed") from inside the matting: an unexpected exception deep
+in the pipeline, like the one the Cat sample resized to 1024 x 681 hit in issue 14 (that one is
+gone: the solver now falls back to a cheaper preconditioner instead of raising). The form, the API and the command line all call ``pipeline.remove_background``,
 so replacing that one attribute reaches all three.
 
-If the matting is reworked so that MatteParams has no ``max_nnz`` any more, point BROKEN at
+If the matting is reworked so that these parameters go away, point BROKEN at
 another parameter that makes the real solver fail; the tests using it need not change.
 """
 
@@ -19,8 +20,8 @@ from PIL import Image
 from tools import pipeline
 from tools.pipeline.matte import MatteParams
 
-BROKEN = MatteParams(max_nnz=1)
-SOLVER_MESSAGE = "max_nnz"  # in the log, never in what a visitor sees
+BROKEN = MatteParams(band_fraction=-1.0, min_band=-2)
+SOLVER_MESSAGE = "negative dimensions"  # in the log, never in what a visitor sees
 
 
 @pytest.fixture

@@ -61,3 +61,24 @@ def soft_square_cutout(
 
 def iou(a: np.ndarray, b: np.ndarray) -> float:
     return float((a & b).sum() / max((a | b).sum(), 1))
+
+
+def off_centre_shape(size: tuple[int, int] = (320, 240)) -> tuple[Image.Image, np.ndarray]:
+    """A shaded blue "L" in the left third, on a near-white background, and its true mask.
+
+    Neither the shape nor its place is mirror-symmetric, so a prediction un-mirrored the wrong
+    way (or taken from the wrong side) cannot overlap the truth.
+    """
+    width, height = size
+    outline = [(40, 50), (95, 50), (95, 150), (150, 150), (150, 195), (40, 195)]
+    mask = Image.new("L", size, 0)
+    ImageDraw.Draw(mask).polygon(outline, fill=255)
+    truth = np.asarray(mask) > 127
+    rows = np.arange(height, dtype=np.float32)[:, None].repeat(width, axis=1)
+    shade = 0.75 + 0.25 * (rows / height)
+    rng = np.random.default_rng(3)
+    subject = np.array([40, 80, 190], np.float32) * shade[..., None] + rng.normal(
+        0, 6, (height, width, 3)
+    )
+    pixels = np.where(truth[..., None], subject, np.float32(238))
+    return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)), truth

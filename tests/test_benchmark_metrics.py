@@ -104,3 +104,14 @@ def test_it_gives_gradient_error_only_where_edges_differ() -> None:
     assert metrics.grad_error(flat, gt) > 0.0
     blurred = np.clip(np.cumsum(np.full((40, 40), 1 / 10), axis=1) - 1.5, 0, 1)
     assert 0.0 < metrics.grad_error(blurred, gt) < metrics.grad_error(flat, gt)
+
+
+def test_iou_and_the_f_curve():
+    gt = np.zeros((10, 10), np.uint8)
+    gt[2:8, 2:8] = 255
+    pred = np.zeros_like(gt)
+    pred[2:8, 2:5] = 255  # half the square
+    assert metrics.iou(pred, gt) == 0.5
+    assert metrics.iou(np.zeros_like(gt), np.zeros_like(gt)) == 1.0
+    curve = metrics.f_curve(pred, gt)
+    assert curve.shape == (256,) and curve.max() == metrics.max_f(pred, gt)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from benchmarks import quality
@@ -51,6 +52,9 @@ def test_it_scores_a_predictor_and_writes_tables(tmp_path: Path) -> None:
     )
     assert report.mean("pf", None, "mae") == 0.0
     assert report.mean("rembg", "studio", "max_f") < 1.0
+    assert report.curve_max_f("pf", None) == pytest.approx(1.0)
+    assert report.mean("pf", None, "iou") == 1.0
+    assert report.curve_max_f("rembg", None) < 1.0
     assert (tmp_path / "out" / "pf" / "video" / "im1.png").exists()
     assert quality.target_check(report) == [
         "- overall: PASS",

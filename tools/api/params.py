@@ -130,7 +130,7 @@ def declared_params() -> list[Param]:
         Param(
             "model",
             "string",
-            "Segmentation model: u2net (best edges) or u2netp (small, faster, rougher).",
+            "Segmentation model: isnet (best cut-outs), u2net or u2netp (small, faster, rougher).",
             enum=model_names(),
             default=settings.PIXELFORGE_DEFAULT_MODEL,
         ),

