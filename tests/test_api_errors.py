@@ -55,7 +55,7 @@ def test_it_wants_image_file(client):
         ("format", "gif"),
         ("format", "jpeg"),
         ("size", "medium"),
-        ("model", "isnet"),
+        ("model", "isnet2"),
         ("crop", "maybe"),
         ("matting", "2"),
         ("blur", "abc"),

@@ -291,7 +291,8 @@ def matte(
     trusted, the (sharpened) saliency elsewhere (alone on images too small to matte)."""
     sharp = sharpen(saliency, params)
     if min(saliency.shape) < MIN_MATTE_SIDE:
-        return sharp
+        # No band to solve: the trimap's sure values still hold (a faint map is no subject).
+        return np.where(saliency < params.low, 0.0, np.where(saliency > params.high, 1.0, sharp))
     trimap = make_trimap(saliency, params)
     alpha = solve_alpha(image, trimap, sharp, params)
     unknown = trimap == UNKNOWN
