@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,17 +49,21 @@ def remove_background(
     model: str = "u2net",
     matting: bool = True,
     params: MatteParams = DEFAULT_PARAMS,
+    on_stage: Callable[[str], None] | None = None,
 ) -> Cutout:
     """Cut the salient subject out of an RGB image.
 
     Without ``matting`` the alpha is the model's saliency map scaled up (with more contrast);
     foreground colours are estimated either way, so edges carry no halo of the old background.
+    ``on_stage`` is told "matting" once the subject is found (for a progress display).
     """
     if image.mode != "RGB":
         image = image.convert("RGB")
     work = working_image(image)
     pixels = to_float(work)
     saliency = predict_saliency(work, model=model, size=work.size, flip=params.flip)
+    if on_stage is not None:
+        on_stage("matting")
     alpha = matte(pixels, saliency, params) if matting else sharpen(saliency, params)
     foreground = estimate_foreground(pixels, alpha)
     if work is image:

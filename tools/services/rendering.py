@@ -7,9 +7,11 @@ option values for the site, the HTTP API and the command line.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import asdict, dataclass
 
+from django.conf import settings
 from PIL import Image
 
 from tools import pipeline
@@ -110,8 +112,15 @@ def kept_cutout(job: Job, keep: tuple[int, ...] | None, *, preview: bool) -> Ima
     return cutout
 
 
+def open_original(job: Job) -> Image.Image:
+    """The full-resolution original: the stored upload decoded within the site's limits."""
+    from tools.images import load_within_limits
+
+    return load_within_limits(storage.read_bytes(job, "original"))
+
+
 def _render(job: Job, choice: BackgroundChoice, *, preview: bool, background: bool = True):
-    original = storage.open_image(job, "original_preview" if preview else "original")
+    original = storage.open_image(job, "original_preview") if preview else open_original(job)
     cutout = kept_cutout(job, choice.keep, preview=preview)
     scale = cutout.width / job.width
     options = render_options(
@@ -150,10 +159,12 @@ def file_stem(job: Job) -> str:
 
 
 def download(job: Job, fmt: str) -> Download:
-    """The full-resolution file in ``fmt`` (a key of FORMATS) with the saved choice applied."""
+    """The full-resolution file in ``fmt`` (a key of FORMATS) with the saved choice applied.
+
+    Runs in a worker, once per option set (tools/services/renders.py)."""
     kind, extension, suffix = FORMATS[fmt]
     choice = choice_of(job)
-    image = _render(job, choice, preview=False, background=kind != "mask")
+    image = cap_pixels(_render(job, choice, preview=False, background=kind != "mask"))
     data = pipeline.encode(image, kind, background=choice.rgb)
     content_type = "image/png" if kind == "mask" else f"image/{kind}"
     return Download(data, content_type, f"{file_stem(job)}-{suffix}.{extension}")
@@ -162,10 +173,21 @@ def download(job: Job, fmt: str) -> Download:
 def subject_download(job: Job, index: int) -> Download:
     """One subject on its own: cropped, transparent PNG at full resolution."""
     options = pipeline.RenderOptions(keep_subjects=(index,), crop=True)
-    original = storage.open_image(job, "original").convert("RGB")
-    image = pipeline.render(original, storage.open_image(job, "cutout"), options)
+    original = open_original(job)
+    image = cap_pixels(pipeline.render(original, storage.open_image(job, "cutout"), options))
     data = pipeline.encode(image, "png")
     return Download(data, "image/png", f"{file_stem(job)}-subject-{index + 1}.png")
+
+
+def cap_pixels(image: Image.Image) -> Image.Image:
+    """Outputs obey the same pixel limits as inputs: a larger canvas is scaled down to fit."""
+    limit, side = settings.PIXELFORGE_MAX_PIXELS, settings.PIXELFORGE_MAX_SIDE
+    width, height = image.size
+    if width * height <= limit and max(width, height) <= side:
+        return image
+    scale = min(math.sqrt(limit / (width * height)), side / max(width, height))
+    size = (max(1, math.floor(width * scale)), max(1, math.floor(height * scale)))
+    return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
 
 
 def background_preview(job: Job) -> Image.Image:
