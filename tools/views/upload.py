@@ -47,9 +47,13 @@ def _queue(request: HttpRequest, data: bytes, size: tuple[int, int], filename: s
 
 
 def _upload_bytes(request: HttpRequest) -> bytes:
-    upload = request.FILES["image"]
+    """The uploaded file's bytes as received (read before the form decodes and closes it)."""
+    upload = request.FILES.get("image")
+    if upload is None:
+        return b""
+    data = upload.read()
     upload.seek(0)
-    return upload.read()
+    return data
 
 
 def job_url(job: Job) -> str:
@@ -70,11 +74,12 @@ def remove_background(request: HttpRequest) -> HttpResponse:
 def _remove_background(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return _page(request, UploadForm())
+    data = _upload_bytes(request)
     form = UploadForm(request.POST, request.FILES, oversize=oversize_fields(request))
     if not form.is_valid():
         return _page(request, form, status=422)
     size = form.cleaned_data["image"].size
-    return _queue(request, _upload_bytes(request), size, form.filename)
+    return _queue(request, data, size, form.filename)
 
 
 @require_POST
