@@ -33,7 +33,9 @@ def wants_async(request: HttpRequest) -> bool:
 
 def _read(upload) -> bytes:
     upload.seek(0)
-    return upload.read()
+    data = upload.read()
+    upload.seek(0)
+    return data
 
 
 def options_of(parsed: RemovalRequest) -> dict[str, object]:
@@ -53,14 +55,15 @@ def options_of(parsed: RemovalRequest) -> dict[str, object]:
 
 def submit(parsed: RemovalRequest) -> Job:
     """Check the images can be decoded (413/415 now, not later), then queue the job."""
+    data = _read(parsed.image)  # before decoding, which closes the file
     size = service.decode(parsed.image, "image_file").size
     background = None
     if parsed.bg_image is not None:
-        service.decode(parsed.bg_image, "bg_image_file")
         background = _read(parsed.bg_image)
+        service.decode(parsed.bg_image, "bg_image_file")
     try:
         return jobs.submit(
-            _read(parsed.image),
+            data,
             size=size,
             filename=parsed.image.name or "",
             kind=Job.Kind.API,
