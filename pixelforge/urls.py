@@ -5,10 +5,12 @@ from django.views.generic import TemplateView
 
 from blog.sitemaps import sitemaps
 from pixelforge import views
+from pixelforge.metrics import metrics_view
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("metrics", metrics_view, name="metrics"),
     path("tools/", include("tools.urls")),
     path("api/", include("tools.api.urls")),
     path("blog/", include("blog.urls")),
