@@ -1,4 +1,4 @@
-"""python manage.py nginx_config: the nginx site for this deployment, from deploy/nginx.conf.template.
+"""python manage.py nginx_config: this deployment's nginx site, from deploy/nginx.conf.template.
 
 Values come from the settings (upload limit, static folder, API wait), so the proxy and the site
 agree. ``--standalone`` wraps it in a complete nginx.conf that runs unprivileged (the tests and
