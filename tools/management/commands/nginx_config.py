@@ -7,6 +7,7 @@ benchmarks/load.py start nginx on loopback ports with it).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from string import Template
 from typing import Any
@@ -35,7 +36,9 @@ def site_config(
 
 
 def standalone(site: str, run_dir: Path) -> str:
-    return f"""daemon off;
+    # Run as root (CI), nginx's workers would switch to "nobody" and lose the private folders.
+    user = "user root;\n" if os.geteuid() == 0 else ""
+    return f"""{user}daemon off;
 worker_processes 1;
 pid {run_dir}/nginx.pid;
 error_log {run_dir}/error.log warn;
