@@ -355,7 +355,7 @@ def run(args: argparse.Namespace, running: Site, cores: int) -> int:
 
     if not args.skip_big:
         big(running, visitor)
-    orphans = site.manage(running.env, "shell", "-c", ORPHANS).strip()
+    orphans = site.manage(running.env, "shell", "-v", "0", "-c", ORPHANS).strip()
     print(f"\nafter the sweep: {orphans}", flush=True)
     return 0
 

@@ -4,6 +4,7 @@ import base64
 import logging
 import uuid
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -167,5 +168,6 @@ def docs(request: HttpRequest) -> HttpResponse:
             "headers": openapi_doc.RESULT_HEADERS,
             "keys_required": keys_required(),
             "rate_limit": openapi_doc.rate_limit_text(),
+            "wait_seconds": settings.PIXELFORGE_API_WAIT_SECONDS,
         },
     )
