@@ -355,6 +355,12 @@ def run(args: argparse.Namespace, running: Site, cores: int) -> int:
 
     if not args.skip_big:
         big(running, visitor)
+        web_peaks = [site.peak_mb(pid) for pid in site.children(running.web.pid)]
+        print(
+            "gunicorn workers peak RSS after the 40 MP uploads (the form decodes to validate): "
+            f"{', '.join(f'{mb:.0f}' for mb in web_peaks)} MB",
+            flush=True,
+        )
     orphans = site.manage(running.env, "shell", "-v", "0", "-c", ORPHANS).strip()
     print(f"\nafter the sweep: {orphans}", flush=True)
     return 0

@@ -101,11 +101,14 @@ def render_options(
 def kept_cutout(job: Job, keep: tuple[int, ...] | None, *, preview: bool) -> Image.Image:
     """The cut-out (full or preview size) with only the ``keep`` subjects when given.
 
-    Subjects are found on the full-resolution alpha, so their numbers match everywhere.
+    Subjects are numbered largest first at either size, so their numbers match.
     """
     cutout = storage.open_image(job, "cutout_preview" if preview else "cutout").convert("RGBA")
     if keep is not None:
-        kept = pipeline.keep_subjects(storage.open_image(job, "alpha"), keep)
+        # A preview labels the preview's own alpha (as the subject thumbnails do): the web
+        # process never loads a full-resolution alpha; downloads (in a worker) use the full one.
+        source = cutout.getchannel("A") if preview else storage.open_image(job, "alpha")
+        kept = pipeline.keep_subjects(source, keep)
         if kept.size != cutout.size:
             kept = kept.resize(cutout.size, Image.Resampling.BILINEAR)
         cutout.putalpha(kept)
