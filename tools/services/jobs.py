@@ -114,6 +114,15 @@ def busy_workers() -> int:
     return max(1, Job.objects.live().processing().count())
 
 
+def _running() -> list[tuple[int, int, timezone.datetime | None]]:
+    return list(Job.objects.live().processing().values_list("width", "height", "started_at"))
+
+
+def _remaining(width: int, height: int, started_at, speed: float) -> float:
+    elapsed = (timezone.now() - (started_at or timezone.now())).total_seconds()
+    return max(1.0, job_seconds(width, height, speed) - elapsed)
+
+
 @dataclass(frozen=True)
 class Progress:
     state: str
@@ -131,10 +140,10 @@ def progress(job: Job) -> Progress:
         ahead = Job.objects.live().queued().filter(created_at__lt=job.created_at)
         position = ahead.count() + 1
         waiting = sum(job_seconds(w, h, speed) for w, h in ahead.values_list("width", "height"))
+        waiting += sum(_remaining(*row, speed) for row in _running())
         estimate = waiting / busy_workers() + job_seconds(job.width, job.height, speed)
     elif job.state == Job.Status.PROCESSING:
-        elapsed = (timezone.now() - (job.started_at or timezone.now())).total_seconds()
-        estimate = max(1.0, job_seconds(job.width, job.height, speed) - elapsed)
+        estimate = _remaining(job.width, job.height, job.started_at, speed)
     label = Job.Stage(job.stage).label if job.stage else ""
     return Progress(
         state=job.state,
