@@ -215,6 +215,9 @@ PIXELFORGE_PURGE_INTERVAL_SECONDS = env_int("PIXELFORGE_PURGE_INTERVAL_SECONDS",
 PIXELFORGE_MAX_UPLOAD_MB = env_int("PIXELFORGE_MAX_UPLOAD_MB", 25, minimum=1)
 PIXELFORGE_MAX_PIXELS = env_int("PIXELFORGE_MAX_PIXELS", 40_000_000, minimum=1)
 PIXELFORGE_MAX_SIDE = env_int("PIXELFORGE_MAX_SIDE", 12_000, minimum=1)
+# The web process decodes an upload up to this many pixels to check it; a larger one has only
+# its header checked there, and the worker decodes it (web processes stay small).
+PIXELFORGE_WEB_DECODE_PIXELS = env_int("PIXELFORGE_WEB_DECODE_PIXELS", 4_000_000, minimum=1)
 # Rate limits (tools/ratelimit.py): client address is REMOTE_ADDR, or the X-Forwarded-For entry
 # this many hops from the right when that many trusted proxies sit in front.
 PIXELFORGE_TRUSTED_PROXY_COUNT = env_int("PIXELFORGE_TRUSTED_PROXY_COUNT", 0, minimum=0)

@@ -212,3 +212,28 @@ def _file(data: bytes):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile("photo.png", data, content_type="image/png")
+
+
+def test_a_large_upload_is_checked_by_its_header_and_decoded_by_the_worker(client, settings):
+    """The web process never holds a large image: a damaged one fails in the worker, with the
+    same message the form would give, on the job's page."""
+    import io
+
+    settings.PIXELFORGE_WEB_DECODE_PIXELS = 10_000
+    out = io.BytesIO()
+    Image.new("RGB", (400, 300), (200, 30, 40)).save(out, "JPEG")
+    truncated = out.getvalue()[: len(out.getvalue()) // 3]
+    response = client.post(TOOL_URL, {"image": _file(truncated)})
+    assert response.status_code == 302  # accepted on its header
+    job = Job.objects.get()
+    assert (job.width, job.height) == (400, 300)
+    assert processing.run_job(job.code) == Job.Status.FAILED
+    page = client.get(result_url(job)).content.decode()
+    assert "We could not remove the background" in page
+    job.refresh_from_db()
+    assert "could not be read as an image" in job.error and "Upload a JPEG" in job.error
+    # Over the limits is still refused at once, from the header alone.
+    settings.PIXELFORGE_MAX_SIDE = 300
+    response = client.post(TOOL_URL, {"image": _file(out.getvalue())})
+    assert response.status_code == 422
+    assert "400 x 300 pixels" in response.content.decode()

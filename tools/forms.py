@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import UploadedFile
 from PIL import Image
 
 from tools import pipeline
-from tools.images import load_within_limits
+from tools.images import check_within_limits, load_within_limits
 from tools.pipeline.options import MAX_BLUR, MAX_MARGIN
 from tools.samples import SAMPLES, SAMPLES_BY_NAME
 from tools.services.rendering import BackgroundChoice
@@ -72,7 +72,7 @@ def _size_error(upload: UploadedFile) -> forms.ValidationError:
     return forms.ValidationError(f"{said}; {limits}", code="too_large")
 
 
-def decode_upload(upload: UploadedFile) -> Image.Image:
+def decode_upload(upload: UploadedFile, *, light: bool = False) -> Image.Image:
     """Check the format from the file's header, then decode it within the pixel limits."""
     try:
         upload.seek(0)
@@ -86,8 +86,8 @@ def decode_upload(upload: UploadedFile) -> Image.Image:
             code="unreadable",
         ) from None
     upload.seek(0)
-    try:
-        return load_within_limits(upload)
+    try:  # light: a large image is left to the worker (tools.images.check_within_limits)
+        return check_within_limits(upload) if light else load_within_limits(upload)
     except pipeline.PipelineError as exc:
         raise forms.ValidationError(str(exc), code="pipeline") from None
 
@@ -127,7 +127,7 @@ class UploadForm(CappedFileForm):
         if upload.size > max_upload_bytes():
             raise self.too_large_error()
         self.filename = upload.name or ""
-        return decode_upload(upload)
+        return decode_upload(upload, light=True)
 
 
 class SampleForm(forms.Form):

@@ -19,6 +19,7 @@ from tools import pipeline
 from tools.api import service
 from tools.api.errors import ApiError
 from tools.api.params import RemovalRequest
+from tools.images import check_within_limits
 from tools.models import Job, job_dir
 from tools.services import jobs, storage
 
@@ -36,6 +37,16 @@ def _read(upload) -> bytes:
     data = upload.read()
     upload.seek(0)
     return data
+
+
+def _check(upload, parameter: str):
+    """The upload's size, within the limits; large images are decoded by the worker only."""
+    try:
+        return check_within_limits(upload)
+    except pipeline.ImageTooLarge as exc:
+        raise ApiError("image_too_large", str(exc), parameter=parameter) from exc
+    except pipeline.UnreadableImage as exc:
+        raise ApiError("unreadable_image", str(exc), parameter=parameter) from exc
 
 
 def options_of(parsed: RemovalRequest) -> dict[str, object]:
@@ -56,11 +67,11 @@ def options_of(parsed: RemovalRequest) -> dict[str, object]:
 def submit(parsed: RemovalRequest) -> Job:
     """Check the images can be decoded (413/415 now, not later), then queue the job."""
     data = _read(parsed.image)  # before decoding, which closes the file
-    size = service.decode(parsed.image, "image_file").size
+    size = _check(parsed.image, "image_file").size
     background = None
     if parsed.bg_image is not None:
         background = _read(parsed.bg_image)
-        service.decode(parsed.bg_image, "bg_image_file")
+        _check(parsed.bg_image, "bg_image_file")
     try:
         return jobs.submit(
             data,
