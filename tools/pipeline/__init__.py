@@ -18,15 +18,15 @@ from .options import (
     parse_size,
 )
 from .subjects import Subject, find_subjects, keep_subjects, subject_bbox
+from .warmup import warmup  # numba is compiled on call, pymatting imported on call
 
-# The model side (onnxruntime, pymatting) loads on first use, so a process that only composites
-# and encodes (the web server) never imports it.
+# The model side (onnxruntime) loads on first use, so a process that only composites and
+# encodes (the web server) never imports it.
 _LAZY = {
     "Cutout": ".remove",
     "remove_background": ".remove",
     "configure": ".sessions",
     "get_session": ".sessions",
-    "warmup": ".warmup",
 }
 
 

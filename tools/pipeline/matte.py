@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from types import ModuleType
 
 import numpy as np
 import scipy.sparse
 from scipy.ndimage import binary_erosion, sobel, uniform_filter
 
-from .sessions import REPO_DIR
+REPO_DIR = Path(__file__).resolve().parents[2]  # not from .sessions: no onnxruntime here
 
 # Values of the trimap, as pymatting expects them (floats in [0, 1]).
 BACKGROUND, UNKNOWN, FOREGROUND = 0.0, 0.5, 1.0
