@@ -9,7 +9,7 @@ export NUMBA_CACHE_DIR ?= $(CURDIR)/.numba-cache
         bench-setup bench-quality bench-speed bench-refine clean
 
 help:
-	@echo "make run        set everything up and serve http://127.0.0.1:8000"
+	@echo "make run        set everything up and serve http://127.0.0.1:8000 with one worker"
 	@echo "make test       set everything up and run the whole test suite"
 	@echo "make lint       ruff check and format check"
 	@echo "make bench-*    benchmarks (see docs/benchmarks.md)"
@@ -46,7 +46,10 @@ articles: migrate
 
 setup: models warmup migrate articles
 
+# The site and one worker (the processes of the Procfile); Ctrl+C stops both.
 run: setup
+	@$(MANAGE) worker & WORKER=$$!; \
+	trap 'kill $$WORKER 2>/dev/null; wait $$WORKER 2>/dev/null' EXIT INT TERM; \
 	$(MANAGE) runserver 127.0.0.1:8000
 
 # Browser tests drive Debian's Chromium through Playwright (it cannot download its own).

@@ -1,237 +1,113 @@
-"""Load test: the production gunicorn configuration on 127.0.0.1 under concurrent uploads.
+"""Load test of the deployed shape: nginx -> gunicorn (pages, queueing) -> worker processes.
 
-    .venv/bin/python -m benchmarks.load                      # 4, 8 and 16 clients, 60 s each
-    .venv/bin/python -m benchmarks.load --duration 20 --clients 4 8
+    .venv/bin/python -m benchmarks.load                     # the issue's run: 16 uploaders, 60 s
+    .venv/bin/python -m benchmarks.load --duration 30 --slow-clients 0
 
-It migrates a throw-away SQLite database (or --database-url), collects static files into a
-temp folder, starts `gunicorn -c gunicorn.conf.py pixelforge.wsgi` with production settings
-(debug off) on a free port of 127.0.0.1, and for each concurrency level runs that many client
-threads, each uploading real photos (tests/fixtures/*.jpg) through the web form, CSRF token
-and all, until the level's time is up. It reports throughput, p50/p95/p99 latency, errors,
-each worker's peak RSS (VmHWM), the workers' RSS in the first and last third of the level, and
-the throughput the single-image cost predicts (cores / CPU seconds per image, measured first
-with one client: one request already uses more than one core). Rate limits are turned off for
-the server it starts. It stops by itself: every
-level has a deadline, every request a timeout, and gunicorn is terminated at the end.
+It migrates a throw-away SQLite database (or --database-url), collects static files, and starts
+on loopback ports, with production settings (debug off): gunicorn from gunicorn.conf.py, as
+many `manage.py worker` processes as cores (--workers), and nginx with the configuration of
+`manage.py nginx_config`. Everything goes through nginx. Then, in order:
+
+1. one image at a time (--single photos): CPU seconds per image, from the workers' CPU time;
+   predicted throughput = cores / CPU-s per image;
+2. --uploaders clients upload real photos (tests/fixtures/*.jpg) through the web form, CSRF
+   token and all, and poll the status URL until their job is done, for --duration seconds;
+   meanwhile --viewers clients read the home page, the blog and a result page, and
+   --slow-clients sockets send their headers or body a byte per second. It reports errors,
+   throughput, job latency and page-view p50/p95/p99 against the targets;
+3. one 40 MP upload on fresh workers: the worker's peak RSS (VmHWM) and the job's time;
+4. a worker killed (SIGKILL) mid-job: how long until the job is marked failed (a replacement
+   worker starts at once, as a supervisor would restart it);
+5. the sweep, then a check that no job folder is left without a row.
+
+Peak RSS of each gunicorn process is read at the end. Every wait has a deadline, and every
+process it started is stopped at the end.
 """
 
 from __future__ import annotations
 
 import argparse
 import http.client
+import io
+import json
 import os
 import re
-import secrets
 import signal
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 import uuid
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-HOST = "127.0.0.1"  # the only address this script ever talks to
+from benchmarks import _site as site
+from benchmarks._site import HOST, REPO
+
 FORM = "/tools/remove-background/"
 PHOTOS = sorted((REPO / "tests" / "fixtures").glob("*.jpg"))
-REQUEST_TIMEOUT = 180.0
+TIMEOUT = 300.0
+PAGE_P95, PAGE_P99 = 0.150, 0.500  # seconds, the issue's targets
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 @dataclass
-class Level:
-    clients: int
-    seconds: float
-    latencies: list[float] = field(default_factory=list)
+class Tally:
+    job_seconds: list[float] = field(default_factory=list)
+    page_seconds: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-    rss_samples: list[tuple[float, int]] = field(default_factory=list)  # (time, total KiB)
-    peak_kib: dict[int, int] = field(default_factory=dict)  # worker pid -> VmHWM
+    result_pages: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
-    @property
-    def done(self) -> int:
-        return len(self.latencies)
-
-    def throughput(self) -> float:
-        return self.done / self.seconds if self.seconds else 0.0
-
-    def percentile(self, p: float) -> float:
-        if not self.latencies:
-            return float("nan")
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-    def rss_thirds(self) -> tuple[float, float]:
-        """Mean total worker RSS (MB) over the first and the last third of the level."""
-        if len(self.rss_samples) < 3:
-            return float("nan"), float("nan")
-        start, end = self.rss_samples[0][0], self.rss_samples[-1][0]
-        third = (end - start) / 3
-        first = [kib for t, kib in self.rss_samples if t <= start + third]
-        last = [kib for t, kib in self.rss_samples if t >= end - third]
-        return statistics.mean(first) / 1024, statistics.mean(last) / 1024
+    def error(self, text: str) -> None:
+        with self.lock:
+            self.errors.append(text)
 
 
-# --- The server -------------------------------------------------------------------------
+class Visitor:
+    """One browser: a CSRF cookie and token from the form, then uploads and status polls."""
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-def server_env(work: Path, args: argparse.Namespace, port: int) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "GUNICORN_"))}
-    env.update(
-        DJANGO_DEBUG="false",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-        DJANGO_ALLOWED_HOSTS=HOST,
-        DJANGO_SECURE_SSL_REDIRECT="false",  # plain http on the loopback
-        DJANGO_HSTS_SECONDS="0",
-        DJANGO_MEDIA_ROOT=str(work / "media"),
-        DJANGO_STATIC_ROOT=str(work / "static"),
-        DJANGO_LOG_LEVEL="WARNING",
-        DATABASE_URL=args.database_url or f"sqlite:///{work / 'db.sqlite3'}",
-        PIXELFORGE_UPLOAD_RATE_LIMIT="0",
-        PIXELFORGE_API_RATE_LIMIT="0",
-        GUNICORN_BIND=f"{HOST}:{port}",
-        GUNICORN_LOG_LEVEL="warning",
-    )
-    if args.workers:
-        env["GUNICORN_WORKERS"] = str(args.workers)
-    if args.threads:
-        env["GUNICORN_THREADS"] = str(args.threads)
-    if args.onnx_threads is not None:
-        env["PIXELFORGE_ONNX_THREADS"] = str(args.onnx_threads)
-    return env
-
-
-def prepare(env: dict[str, str]) -> None:
-    for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
-        subprocess.run(
-            [sys.executable, "manage.py", *command],
-            cwd=REPO,
-            env=env,
-            check=True,
-            capture_output=True,
-            timeout=300,
-        )
-
-
-def start_gunicorn(env: dict[str, str], log: Path) -> subprocess.Popen:
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    with open(log, "wb") as out:
-        return subprocess.Popen(
-            [str(gunicorn), "-c", "gunicorn.conf.py", "pixelforge.wsgi"],
-            cwd=REPO,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-
-def wait_ready(port: int, server: subprocess.Popen, seconds: float = 180) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError("gunicorn exited during start-up; see its log")
-        try:
-            connection = http.client.HTTPConnection(HOST, port, timeout=5)
-            connection.request("GET", "/healthz")
-            status = connection.getresponse().status
-            connection.close()
-            if status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.5)
-    raise RuntimeError(f"gunicorn did not answer /healthz within {seconds:.0f} s")
-
-
-def stop(server: subprocess.Popen) -> None:
-    if server.poll() is None:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=40)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(timeout=10)
-
-
-def worker_pids(master: int) -> list[int]:
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        if int(stat.rsplit(")", 1)[1].split()[1]) == master:
-            pids.append(int(entry.name))
-    return pids
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    """User plus system CPU time of the processes, from /proc/<pid>/stat."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / ticks
-
-
-def status_kib(pid: int, key: str) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith(key + ":"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-# --- The clients ------------------------------------------------------------------------
-
-
-class Client:
-    """One visitor: fetches the form once (CSRF cookie and token), then uploads photos."""
-
-    def __init__(self, port: int, index: int) -> None:
+    def __init__(self, port: int) -> None:
         self.port = port
-        self.index = index
-        self.cookie, self.token = self._csrf()
+        page, headers = self.get(FORM)
+        self.cookie = headers.get("set-cookie", "").split(";", 1)[0]
+        self.token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
 
-    def _connection(self) -> http.client.HTTPConnection:
-        return http.client.HTTPConnection(HOST, self.port, timeout=REQUEST_TIMEOUT)
+    def _request(self, method: str, path: str, body: bytes | None = None, headers=None):
+        connection = http.client.HTTPConnection(HOST, self.port, timeout=TIMEOUT)
+        try:
+            connection.request(method, path, body=body, headers=headers or {})
+            response = connection.getresponse()
+            data = response.read()
+            return response.status, data, {k.lower(): v for k, v in response.getheaders()}
+        finally:
+            connection.close()
 
-    def _csrf(self) -> tuple[str, str]:
-        connection = self._connection()
-        connection.request("GET", FORM)
-        response = connection.getresponse()
-        page = response.read().decode()
-        cookie = response.getheader("Set-Cookie", "").split(";", 1)[0]
-        connection.close()
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-        return cookie, token
+    def get(self, path: str) -> tuple[str, dict[str, str]]:
+        status, data, headers = self._request("GET", path)
+        if status != 200:
+            raise RuntimeError(f"GET {path}: HTTP {status}")
+        return data.decode(), headers
 
-    def upload(self, photo: Path) -> tuple[int, float]:
+    def upload(self, name: str, data: bytes) -> str:
+        """POST the photo; return its result page's path (the upload answers at once)."""
         boundary = uuid.uuid4().hex
         body = b"".join(
             [
                 f'--{boundary}\r\nContent-Disposition: form-data; name="csrfmiddlewaretoken"'
                 f"\r\n\r\n{self.token}\r\n".encode(),
                 f'--{boundary}\r\nContent-Disposition: form-data; name="image"; '
-                f'filename="{photo.name}"\r\nContent-Type: image/jpeg\r\n\r\n'.encode(),
-                photo.read_bytes(),
+                f'filename="{name}"\r\nContent-Type: image/jpeg\r\n\r\n'.encode(),
+                data,
                 f"\r\n--{boundary}--\r\n".encode(),
             ]
         )
@@ -240,146 +116,298 @@ class Client:
             "Cookie": self.cookie,
             "Origin": f"http://{HOST}:{self.port}",
         }
-        started = time.perf_counter()
-        connection = self._connection()
+        status, _data, answer = self._request("POST", FORM, body, headers)
+        if status != 302:
+            raise RuntimeError(f"upload: HTTP {status}")
+        return answer["location"]
+
+    def wait(self, result_path: str, states=("done", "failed"), deadline: float = TIMEOUT) -> dict:
+        end = time.monotonic() + deadline
+        while time.monotonic() < end:
+            status, data, _ = self._request("GET", result_path + "status/")
+            if status != 200:
+                raise RuntimeError(f"status: HTTP {status}")
+            document = json.loads(data)
+            if document["state"] in states:
+                return document
+            time.sleep(0.5)
+        raise TimeoutError(f"{result_path} not {states} after {deadline} s")
+
+
+def uploader(port: int, stop_at: float, tally: Tally, index: int) -> None:
+    visitor = Visitor(port)
+    n = index
+    while time.monotonic() < stop_at:
+        photo = PHOTOS[n % len(PHOTOS)]
+        n += 1
+        started = time.monotonic()
         try:
-            connection.request("POST", FORM, body=body, headers=headers)
-            response = connection.getresponse()
-            response.read()
-            return response.status, time.perf_counter() - started
-        finally:
-            connection.close()
+            path = visitor.upload(photo.name, photo.read_bytes())
+            document = visitor.wait(path)
+        except Exception as exc:  # counted, reported, and the client goes on
+            tally.error(f"{type(exc).__name__}: {exc}")
+            continue
+        if document["state"] != "done":
+            tally.error(f"job failed: {document.get('error')}")
+            continue
+        if time.monotonic() <= stop_at:
+            with tally.lock:
+                tally.job_seconds.append(time.monotonic() - started)
+                tally.result_pages.append(path)
 
 
-def run_level(port: int, master: int, clients: int, seconds: float, max_requests: int) -> Level:
-    level = Level(clients, seconds)
-    lock = threading.Lock()
-    deadline = time.monotonic() + seconds
-    issued = iter(range(max_requests))
-
-    def visitor(index: int) -> None:
+def viewer(port: int, stop_at: float, tally: Tally, result_page: str) -> None:
+    visitor = Visitor(port)
+    paths = ["/", "/blog/", result_page]
+    n = 0
+    while time.monotonic() < stop_at:
+        path = paths[n % len(paths)]
+        n += 1
+        started = time.monotonic()
         try:
-            client = Client(port, index)
+            visitor.get(path)
         except Exception as exc:
-            with lock:
-                level.errors.append(f"csrf: {type(exc).__name__}: {exc}")
-            return
-        n = index
-        while time.monotonic() < deadline:
-            with lock:
-                if next(issued, None) is None:
-                    return
-            photo = PHOTOS[n % len(PHOTOS)]
-            n += 1
+            tally.error(f"page {path}: {exc}")
+            continue
+        with tally.lock:
+            tally.page_seconds.append(time.monotonic() - started)
+        time.sleep(0.2)
+
+
+def slow_clients(port: int, count: int, stop: threading.Event) -> None:
+    """Half send headers, half a 1 MB body, a byte per second each; reconnect when cut off."""
+
+    def connect(i: int) -> socket.socket | None:
+        try:
+            sock = socket.create_connection((HOST, port), timeout=5)
+            if i % 2:
+                sock.sendall(
+                    f"POST {FORM} HTTP/1.1\r\nHost: {HOST}\r\nContent-Type: multipart/form-data;"
+                    " boundary=x\r\nContent-Length: 1000000\r\n\r\n".encode()
+                )
+            else:
+                sock.sendall(b"G")
+            return sock
+        except OSError:
+            return None
+
+    sockets = [connect(i) for i in range(count)]
+    while not stop.wait(1.0):
+        for i, sock in enumerate(sockets):
             try:
-                status, seconds_taken = client.upload(photo)
-            except Exception as exc:
-                with lock:
-                    level.errors.append(f"{type(exc).__name__}: {exc}")
-                continue
-            with lock:
-                if status == 302:
-                    level.latencies.append(seconds_taken)
-                else:
-                    level.errors.append(f"HTTP {status}")
-
-    threads = [threading.Thread(target=visitor, args=(i,), daemon=True) for i in range(clients)]
-    started = time.monotonic()
-    for thread in threads:
-        thread.start()
-    while any(thread.is_alive() for thread in threads):
-        pids = worker_pids(master)
-        level.rss_samples.append((time.monotonic(), sum(status_kib(p, "VmRSS") for p in pids)))
-        for pid in pids:
-            level.peak_kib[pid] = max(level.peak_kib.get(pid, 0), status_kib(pid, "VmHWM"))
-        if time.monotonic() > deadline + REQUEST_TIMEOUT:
-            level.errors.append("clients still busy after the deadline; abandoned")
-            break
-        time.sleep(0.5)
-    level.seconds = time.monotonic() - started  # includes the requests in flight at the end
-    return level
+                if sock is None:
+                    raise OSError
+                sock.send(b"x")
+            except OSError:
+                if sock is not None:
+                    sock.close()
+                sockets[i] = connect(i)
+    for sock in sockets:
+        if sock is not None:
+            sock.close()
 
 
-# --- Report -----------------------------------------------------------------------------
+def big_photo(megapixels: float = 40.0) -> bytes:
+    from PIL import Image
+
+    with Image.open(PHOTOS[0]) as image:
+        scale = (megapixels * 1e6 / (image.width * image.height)) ** 0.5
+        size = (int(image.width * scale), int(image.height * scale))
+        big = image.convert("RGB").resize(size, Image.Resampling.BICUBIC)
+    out = io.BytesIO()
+    big.save(out, "JPEG", quality=90)
+    return out.getvalue()
 
 
-def report(single: Level, single_cpu: float, levels: list[Level], workers: int, cores: int) -> str:
-    """``single_cpu``: the workers' CPU seconds spent on the one-client level.
-
-    One request already keeps several cores busy (onnxruntime and numba use threads), so the
-    prediction divides the cores by the CPU time an image costs, not by its wall time.
-    """
-    per_image = statistics.median(single.latencies) if single.latencies else float("nan")
-    cpu_per_image = single_cpu / single.done if single.done else float("nan")
-    predicted = min(workers, cores) / cpu_per_image
-    lines = [
-        f"single image (1 client, {single.done} requests): median {per_image:.2f} s wall, "
-        f"{cpu_per_image:.2f} CPU-s (about {cpu_per_image / per_image:.1f} cores busy) "
-        f"-> predicted {predicted:.2f} images/s on {min(workers, cores)} cores",
-        "",
-        "| clients | done | errors | images/s | vs predicted | p50 s | p95 s | p99 s "
-        "| peak RSS per worker (MB) | workers RSS first → last third (MB) |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |",
-    ]
-    for level in levels:
-        first, last = level.rss_thirds()
-        peaks = ", ".join(f"{kib / 1024:.0f}" for _, kib in sorted(level.peak_kib.items()))
-        lines.append(
-            f"| {level.clients} | {level.done} | {len(level.errors)} | "
-            f"{level.throughput():.2f} | {level.throughput() / predicted:.0%} | "
-            f"{level.percentile(50):.2f} | {level.percentile(95):.2f} | "
-            f"{level.percentile(99):.2f} | {peaks} | {first:.0f} → {last:.0f} |"
+class Site:
+    def __init__(self, args: argparse.Namespace, work: Path) -> None:
+        self.work = work
+        self.web_port, self.port = site.free_port(), site.free_port()
+        self.env = site.site_env(
+            work, web_port=self.web_port, database_url=args.database_url, workers=args.workers
         )
-    errors = sorted({e for level in levels for e in level.errors})
-    if errors:
-        lines += ["", "errors: " + "; ".join(errors[:10])]
-    return "\n".join(lines)
+        if args.onnx_threads is not None:
+            self.env["PIXELFORGE_ONNX_THREADS"] = str(args.onnx_threads)
+        self.count = args.workers
+        site.manage(self.env, "migrate", "--noinput")
+        site.manage(self.env, "collectstatic", "--noinput")
+        self.web = site.start_gunicorn(self.env, work)
+        self.workers = [site.start_worker(self.env, work) for _ in range(self.count)]
+        self.nginx = site.start_nginx(self.env, work, port=self.port, web_port=self.web_port)
+        site.wait_for_port(self.web_port)
+        site.wait_for_port(self.port)
+
+    def worker_pids(self) -> list[int]:
+        return [w.pid for w in self.workers if w.poll() is None]
+
+    def restart_workers(self, sig: int = signal.SIGTERM) -> None:
+        for worker in self.workers:
+            site.stop(worker, sig)
+        self.workers = [site.start_worker(self.env, self.work) for _ in range(self.count)]
+
+    def close(self) -> None:
+        for process in (self.nginx, self.web, *self.workers):
+            site.stop(process)
+
+
+def load_average() -> str:
+    return " ".join(f"{v:.2f}" for v in os.getloadavg())
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--clients", type=int, nargs="+", default=[4, 8, 16])
-    parser.add_argument("--duration", type=float, default=60.0, help="seconds per level")
-    parser.add_argument("--single", type=int, default=8, help="requests with one client first")
-    parser.add_argument("--max-requests", type=int, default=5000, help="cap per level")
-    parser.add_argument("--workers", type=int, help="GUNICORN_WORKERS (default: one per core)")
-    parser.add_argument("--threads", type=int, help="GUNICORN_THREADS (default 1)")
+    parser.add_argument("--uploaders", type=int, default=16)
+    parser.add_argument("--viewers", type=int, default=3)
+    parser.add_argument("--slow-clients", type=int, default=50)
+    parser.add_argument("--duration", type=float, default=60.0)
+    parser.add_argument("--single", type=int, default=6, help="one-at-a-time photos first")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--onnx-threads", type=int, help="PIXELFORGE_ONNX_THREADS")
     parser.add_argument("--database-url", help="default: a temp SQLite file")
+    parser.add_argument("--skip-big", action="store_true", help="no 40 MP job, no kill test")
     args = parser.parse_args(argv)
-    if not PHOTOS:
-        parser.error("no photos in tests/fixtures")
     cores = os.cpu_count() or 1
-    workers = args.workers or cores
-    with tempfile.TemporaryDirectory(prefix="pixelforge-load-") as tmp:
-        work = Path(tmp)
-        port = free_port()
-        env = server_env(work, args, port)
-        print(f"preparing database and static files in {work} ...", flush=True)
-        prepare(env)
-        server = start_gunicorn(env, work / "gunicorn.log")
+    print(f"load average at start: {load_average()} ({cores} cores)", flush=True)
+
+    with tempfile.TemporaryDirectory(prefix="pixelforge-load-") as folder:
+        work = Path(folder)
+        started = Site(args, work)
         try:
-            wait_ready(port, server)
-            print(f"gunicorn on {HOST}:{port}: {workers} workers, {cores} cores", flush=True)
-            run_level(port, server.pid, 1, 30, 2)  # warm every path once
-            cpu_before = cpu_seconds(worker_pids(server.pid))
-            single = run_level(port, server.pid, 1, args.duration, args.single)
-            single_cpu = cpu_seconds(worker_pids(server.pid)) - cpu_before
-            levels = []
-            for clients in args.clients:
-                print(f"{clients} clients for {args.duration:.0f} s ...", flush=True)
-                levels.append(
-                    run_level(port, server.pid, clients, args.duration, args.max_requests)
-                )
+            return run(args, started, cores)
         finally:
-            stop(server)
-            log_tail = (work / "gunicorn.log").read_text(errors="replace")[-2000:]
-        print()
-        print(report(single, single_cpu, levels, workers, cores))
-        if any(level.errors for level in levels):
-            print("\ngunicorn log (tail):\n" + log_tail)
-            return 1
+            started.close()
+
+
+def run(args: argparse.Namespace, running: Site, cores: int) -> int:
+    port = running.port
+    visitor = Visitor(port)
+    # 1. One image at a time: the cost of an image in worker CPU seconds.
+    visitor.wait(visitor.upload(PHOTOS[0].name, PHOTOS[0].read_bytes()))  # warm the sessions
+    cpu_before = site.cpu_seconds(running.worker_pids())
+    single_wall = []
+    result_page = ""
+    for i in range(args.single):
+        photo = PHOTOS[i % len(PHOTOS)]
+        t0 = time.monotonic()
+        result_page = visitor.upload(photo.name, photo.read_bytes())
+        visitor.wait(result_page)
+        single_wall.append(time.monotonic() - t0)
+    cpu_per_image = (site.cpu_seconds(running.worker_pids()) - cpu_before) / args.single
+    predicted = cores / cpu_per_image
+    print(
+        f"single image: median {statistics.median(single_wall):.2f} s wall, "
+        f"{cpu_per_image:.2f} worker CPU-s -> predicted {predicted:.2f} images/s on {cores} cores",
+        flush=True,
+    )
+
+    # 2. Uploaders, page viewers and slow clients together.
+    tally = Tally()
+    stop_at = time.monotonic() + args.duration
+    stop_slow = threading.Event()
+    threads = [
+        threading.Thread(target=slow_clients, args=(port, args.slow_clients, stop_slow))
+    ] * bool(args.slow_clients)
+    threads += [
+        threading.Thread(target=uploader, args=(port, stop_at, tally, i))
+        for i in range(args.uploaders)
+    ]
+    threads += [
+        threading.Thread(target=viewer, args=(port, stop_at, tally, result_page))
+        for _ in range(args.viewers)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads[1:] if args.slow_clients else threads:
+        thread.join()
+    stop_slow.set()
+    for thread in threads:
+        thread.join()
+    done = len(tally.job_seconds)
+    throughput = done / args.duration
+    p95, p99 = percentile(tally.page_seconds, 95), percentile(tally.page_seconds, 99)
+    print(
+        f"\n{args.uploaders} uploaders, {args.viewers} page viewers, {args.slow_clients} slow "
+        f"clients, {args.duration:.0f} s through nginx (load average now {load_average()}):\n"
+        f"  jobs done {done}, errors {len(tally.errors)}, {throughput:.2f} images/s "
+        f"= {throughput / predicted:.0%} of predicted (target >= 90%)\n"
+        f"  job latency p50 {percentile(tally.job_seconds, 50):.1f} s, "
+        f"p95 {percentile(tally.job_seconds, 95):.1f} s\n"
+        f"  page views {len(tally.page_seconds)}: "
+        f"p50 {percentile(tally.page_seconds, 50) * 1000:.0f} ms, "
+        f"p95 {p95 * 1000:.0f} ms (target < 150), "
+        f"p99 {p99 * 1000:.0f} ms (target < 500)",
+        flush=True,
+    )
+    for text in sorted(set(tally.errors))[:10]:
+        print(f"  error: {text}")
+    web_peaks = [site.peak_mb(pid) for pid in site.children(running.web.pid)]
+    print(
+        f"  gunicorn workers peak RSS: {', '.join(f'{mb:.0f}' for mb in web_peaks)} MB "
+        "(target < 150 each)",
+        flush=True,
+    )
+    worker_peaks = [site.peak_mb(pid) for pid in running.worker_pids()]
+    print(
+        f"  job workers peak RSS during the load: {', '.join(f'{mb:.0f}' for mb in worker_peaks)}"
+        " MB",
+        flush=True,
+    )
+
+    if not args.skip_big:
+        big(running, visitor)
+        web_peaks = [site.peak_mb(pid) for pid in site.children(running.web.pid)]
+        print(
+            "gunicorn workers peak RSS after the 40 MP uploads (the form decodes to validate): "
+            f"{', '.join(f'{mb:.0f}' for mb in web_peaks)} MB",
+            flush=True,
+        )
+    orphans = site.manage(running.env, "shell", "-v", "0", "-c", ORPHANS).strip()
+    print(f"\nafter the sweep: {orphans}", flush=True)
     return 0
+
+
+ORPHANS = """
+from tools.services.sweep import sweep
+from tools.services.storage import job_codes_on_disk
+from tools.models import Job
+sweep()
+known = {str(c) for c in Job.objects.values_list("code", flat=True)}
+folders = job_codes_on_disk()
+orphans = [f for f in folders if f not in known]
+print(f"{len(orphans)} folder(s) without a row; {len(folders)} job folders, {len(known)} rows")
+"""
+
+
+def big(running: Site, visitor: Visitor) -> None:
+    data = big_photo()
+    # 3. A 40 MP job on fresh workers: their peak RSS is this job's (plus the model's).
+    running.restart_workers()
+    t0 = time.monotonic()
+    path = visitor.upload("forty-megapixels.jpg", data)
+    document = visitor.wait(path, deadline=600)
+    wall = time.monotonic() - t0
+    peaks = [site.peak_mb(pid) for pid in running.worker_pids()]
+    print(
+        f"\n40 MP job ({len(data) / 1e6:.1f} MB JPEG): {document['state']} in {wall:.1f} s wall, "
+        f"{document.get('processing_ms', 0) / 1000:.1f} s processing; workers' peak RSS "
+        f"{', '.join(f'{mb:.0f}' for mb in peaks)} MB",
+        flush=True,
+    )
+    # 4. Kill the workers mid-job; a replacement (as a supervisor would start) takes over.
+    path = visitor.upload("killed.jpg", data)
+    visitor.wait(path, states=("processing",), deadline=120)
+    time.sleep(1.0)
+    for worker in running.workers:
+        with suppress(ProcessLookupError):
+            os.killpg(worker.pid, signal.SIGKILL)
+    killed = time.monotonic()
+    running.restart_workers(signal.SIGKILL)
+    document = visitor.wait(path, deadline=120)
+    print(
+        f"worker killed mid-job: '{document['state']}' after {time.monotonic() - killed:.0f} s "
+        f"(target: within 60 s): {document.get('error')}",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

@@ -1,11 +1,14 @@
-"""Health checks: is the database answering and is the default model file in place?"""
+"""Health checks: is the database answering, is the default model file in place, and can job
+files be written?"""
 
 from __future__ import annotations
 
 import threading
+import uuid
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db import DatabaseError, connection
 
 from tools.pipeline.manifest import get_spec
@@ -46,5 +49,21 @@ def database_problem() -> str | None:
     return None
 
 
+def storage_problem() -> str | None:
+    """Can job files be written, read back and deleted? (A full or read-only media store.)"""
+    from tools.services import storage
+
+    path = f"health/probe-{uuid.uuid4().hex}"
+    try:
+        storage.store(path, b"ok")
+        if storage.read_path(path) != b"ok":
+            return "media storage returned different bytes"
+        with storage.storage_guard(f"delete {path}"):
+            default_storage.delete(path)
+    except storage.StorageUnavailable as exc:
+        return f"media storage is not writable: {exc}"
+    return None
+
+
 def problems() -> list[str]:
-    return [p for p in (database_problem(), model_problem()) if p]
+    return [p for p in (database_problem(), model_problem(), storage_problem()) if p]

@@ -27,3 +27,23 @@ class SecurityHeadersMiddleware:
         )
         response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         return response
+
+
+class HealthCheckMiddleware:
+    """Answer /healthz before anything looks at the Host header or the scheme.
+
+    A load balancer probes by IP address, over plain HTTP: first in MIDDLEWARE, this answers
+    it without ALLOWED_HOSTS validation or the HTTPS redirect (which would give 400 or 301).
+    """
+
+    PATH = "/healthz"
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path_info == self.PATH:
+            from pixelforge.views import healthz
+
+            return healthz(request)
+        return self.get_response(request)

@@ -40,11 +40,14 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
+    "django_tasks",
+    "django_tasks_db",
     "tools",
     "blog",
 ]
 
 MIDDLEWARE = [
+    "pixelforge.middleware.HealthCheckMiddleware",  # first: no Host check, no HTTPS redirect
     "django.middleware.security.SecurityMiddleware",
     "pixelforge.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -82,6 +85,14 @@ DATABASES = {
         conn_health_checks=True,  # a persistent connection is checked before each request
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Web and worker processes share the file: WAL lets readers run beside one writer, and
+    # IMMEDIATE transactions wait for the lock (up to the timeout) instead of failing.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -156,15 +167,36 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]  # probes and scrapers use plain HTTP
 SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0 if DEBUG else 31_536_000, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", not DEBUG)
 if env_bool("DJANGO_BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# Rate limits and the purge lock live in the default cache: give several processes or hosts a
-# shared one (redis://, memcached:// or, on a single host, file://). Default: per process.
-CACHES = {"default": cache_from_url(env_str("DJANGO_CACHE_URL", "locmem://"))}
+# Rate limits, counters and locks live in the default cache, shared by every process: by default
+# a folder on this host; several hosts need a shared one (redis:// or memcached://).
+CACHES = {"default": cache_from_url(env_str("DJANGO_CACHE_URL", f"file://{BASE_DIR / '.cache'}"))}
+
+# Background work (tools/tasks.py) through Django's Tasks API. "database": the jobs table in
+# DATABASES, run by `manage.py worker` (nothing else to install). "rq": RQ on Redis
+# (PIXELFORGE_REDIS_URL), for web and workers on separate hosts. "immediate": in the request
+# (tests only).
+PIXELFORGE_TASKS_BACKEND = env_str("PIXELFORGE_TASKS_BACKEND", "database")
+PIXELFORGE_REDIS_URL = env_str("PIXELFORGE_REDIS_URL", "redis://127.0.0.1:6379/0")
+if PIXELFORGE_TASKS_BACKEND == "database":
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+elif PIXELFORGE_TASKS_BACKEND == "rq":
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    RQ_QUEUES = {"default": {"URL": PIXELFORGE_REDIS_URL, "DEFAULT_TIMEOUT": 600}}
+elif PIXELFORGE_TASKS_BACKEND == "immediate":
+    TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+else:
+    raise ImproperlyConfigured(
+        "PIXELFORGE_TASKS_BACKEND must be database, rq or immediate, "
+        f"not {PIXELFORGE_TASKS_BACKEND!r}"
+    )
 
 LOGGING = {
     "version": 1,
@@ -182,8 +214,8 @@ PIXELFORGE_DEFAULT_MODEL = env_str("PIXELFORGE_DEFAULT_MODEL", "isnet")
 PIXELFORGE_SOURCE_URL = env_str("PIXELFORGE_SOURCE_URL", "")
 PIXELFORGE_ONNX_THREADS = env_int("PIXELFORGE_ONNX_THREADS", 0, minimum=0)  # 0 = onnxruntime's
 PIXELFORGE_RESULT_RETENTION_MINUTES = env_int("PIXELFORGE_RESULT_RETENTION_MINUTES", 60, minimum=1)
-# Expired jobs are purged by `manage.py purge_expired` and, at most this often, on upload.
-PIXELFORGE_PURGE_INTERVAL_SECONDS = env_int("PIXELFORGE_PURGE_INTERVAL_SECONDS", 60, minimum=1)
+# How often the worker sweeps: expired jobs, stale and failed jobs' files, folders without a row.
+PIXELFORGE_PURGE_INTERVAL_SECONDS = env_int("PIXELFORGE_PURGE_INTERVAL_SECONDS", 20, minimum=1)
 PIXELFORGE_MAX_UPLOAD_MB = env_int("PIXELFORGE_MAX_UPLOAD_MB", 25, minimum=1)
 # Larger images are scaled down to fit these two; images declaring more than
 # PIXELFORGE_MAX_INPUT_PIXELS are refused from their header (a JPEG is decoded at a reduced
@@ -191,6 +223,9 @@ PIXELFORGE_MAX_UPLOAD_MB = env_int("PIXELFORGE_MAX_UPLOAD_MB", 25, minimum=1)
 PIXELFORGE_MAX_PIXELS = env_int("PIXELFORGE_MAX_PIXELS", 40_000_000, minimum=1)
 PIXELFORGE_MAX_SIDE = env_int("PIXELFORGE_MAX_SIDE", 12_000, minimum=1)
 PIXELFORGE_MAX_INPUT_PIXELS = env_int("PIXELFORGE_MAX_INPUT_PIXELS", 120_000_000, minimum=1)
+# The web process decodes an upload up to this many pixels to check it; a larger one has only
+# its header checked there, and the worker decodes it (web processes stay small).
+PIXELFORGE_WEB_DECODE_PIXELS = env_int("PIXELFORGE_WEB_DECODE_PIXELS", 4_000_000, minimum=1)
 # Rate limits (tools/ratelimit.py): client address is REMOTE_ADDR, or the X-Forwarded-For entry
 # this many hops from the right when that many trusted proxies sit in front.
 PIXELFORGE_TRUSTED_PROXY_COUNT = env_int("PIXELFORGE_TRUSTED_PROXY_COUNT", 0, minimum=0)
@@ -206,6 +241,8 @@ PIXELFORGE_UPLOAD_RATE_LIMIT = env_str("PIXELFORGE_UPLOAD_RATE_LIMIT", "20/min")
 PIXELFORGE_ADMIN_LOGIN_RATE_LIMIT = env_str("PIXELFORGE_ADMIN_LOGIN_RATE_LIMIT", "10/15min")
 # Refine requests (brush strokes, undo) per client address; each costs up to about a second.
 PIXELFORGE_REFINE_RATE_LIMIT = env_str("PIXELFORGE_REFINE_RATE_LIMIT", "120/min")
+# How long a refine request waits for its worker before telling the visitor to reload.
+PIXELFORGE_REFINE_WAIT_SECONDS = env_int("PIXELFORGE_REFINE_WAIT_SECONDS", 30, minimum=1)
 # Django's request limits, derived from the upload limit. Files are capped while they are read
 # (tools/uploads.py); the other fields of a body may hold at most one upload's worth of bytes
 # (the API's size check allows two files plus this). Uploads up to 2.5 MB stay in memory,
@@ -215,6 +252,24 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = min(MAX_UPLOAD_BYTES, 2_621_440)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 100  # the busiest form (background choice) has about 20
 DATA_UPLOAD_MAX_NUMBER_FILES = 4  # an image and a background image, with room to spare
+
+# Jobs (tools/services/jobs.py). Uploads wait in a queue of at most this many jobs; beyond it
+# the form and the API answer 503 with Retry-After.
+PIXELFORGE_MAX_QUEUE = env_int("PIXELFORGE_MAX_QUEUE", 50, minimum=1)
+# Job files may use at most this much of the media folder (MB; 0 = no budget); a new upload
+# that would pass it gets a 503.
+PIXELFORGE_DISK_BUDGET_MB = env_int("PIXELFORGE_DISK_BUDGET_MB", 20_000, minimum=0)
+# The API's synchronous call waits this long for its job, then answers 202 with a status URL.
+PIXELFORGE_API_WAIT_SECONDS = env_int("PIXELFORGE_API_WAIT_SECONDS", 120, minimum=1)
+# A job whose worker has not reported for this long is failed by the sweep (a killed worker).
+PIXELFORGE_JOB_STALE_SECONDS = env_int("PIXELFORGE_JOB_STALE_SECONDS", 30, minimum=5)
+# Background changes and downloads per client address ("COUNT/PERIOD"; 0 or "" = off).
+PIXELFORGE_RENDER_RATE_LIMIT = env_str("PIXELFORGE_RENDER_RATE_LIMIT", "60/min")
+# /metrics (Prometheus): open to loopback addresses, or to `Authorization: Bearer <token>`.
+PIXELFORGE_METRICS_TOKEN = env_str("PIXELFORGE_METRICS_TOKEN")
+# onnxruntime execution providers, in order of preference (CUDAExecutionProvider needs
+# onnxruntime-gpu); read by the workers only.
+PIXELFORGE_ONNX_PROVIDERS = env_list("PIXELFORGE_ONNX_PROVIDERS") or ["CPUExecutionProvider"]
 
 # pymatting compiles with numba; keep its cache in one known place so warm-up pays once.
 os.environ.setdefault(

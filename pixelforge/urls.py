@@ -5,12 +5,14 @@ from django.views.generic import TemplateView
 
 from blog.sitemaps import sitemaps
 from pixelforge import admin_login, views
+from pixelforge.metrics import metrics_view
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("licences/", views.licences, name="licences"),
+    path("metrics", metrics_view, name="metrics"),
     path("tools/", include("tools.urls")),
     path("api/", include("tools.api.urls")),
     path("blog/", include("blog.urls")),

@@ -5,8 +5,9 @@ with the real model, but the trimap's erosion gets a negative radius
 (``MatteParams(band_fraction=-1.0, min_band=-2)``), so numpy raises its own ValueError
 ("negative dimensions are not allowed") from inside the matting: an unexpected exception deep
 in the pipeline, like the one the Cat sample resized to 1024 x 681 hit in issue 14 (that one is
-gone: the solver now falls back to a cheaper preconditioner instead of raising). The form, the API and the command line all call ``pipeline.remove_background``,
-so replacing that one attribute reaches all three.
+gone: the solver now falls back to a cheaper preconditioner instead of raising). The form,
+the API and the command line all call ``pipeline.remove_background``, so replacing that one
+attribute reaches all three.
 
 If the matting is reworked so that these parameters go away, point BROKEN at
 another parameter that makes the real solver fail; the tests using it need not change.

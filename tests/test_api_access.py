@@ -6,6 +6,8 @@ import pytest
 
 from tests.api_support import FAST, configure_api, image_bytes, post, subject_image
 
+pytestmark = pytest.mark.django_db
+
 PHOTO = image_bytes(subject_image((120, 90)))
 KEY = "k-3f9a1c0e5b7d42a8"
 

@@ -23,6 +23,8 @@ from tools import pipeline
 from tools.api import service
 from tools.api.errors import ERRORS
 
+pytestmark = pytest.mark.django_db
+
 PHOTO = image_bytes(subject_image((120, 90)))
 NOT_AN_IMAGE = b"<html><script>alert(1)</script></html>"
 
@@ -203,11 +205,12 @@ def test_a_one_pixel_image_is_not_a_server_error(client):
 
 
 def test_a_missing_model_file_is_a_503(client, settings, tmp_path):
-    pipeline.configure(models_dir=tmp_path)
+    real = settings.PIXELFORGE_MODELS_DIR
+    settings.PIXELFORGE_MODELS_DIR = tmp_path  # the worker configures the pipeline from it
     try:
         error_of(post(client, PHOTO, **FAST), 503, "model_unavailable", "model")
     finally:
-        pipeline.configure(models_dir=settings.PIXELFORGE_MODELS_DIR)
+        pipeline.configure(models_dir=real)
 
 
 # The two tests below force failures no real input reaches today, to pin the mapping.

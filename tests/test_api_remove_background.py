@@ -20,6 +20,8 @@ from tests.api_support import (
     subject_image,
 )
 
+pytestmark = pytest.mark.django_db
+
 PHOTO = image_bytes(subject_image())
 
 

@@ -18,6 +18,22 @@ from tests.api_support import configure_api  # noqa: E402
 # Django's request_started handler checks open database connections: allow database access.
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """Calling the WSGI app directly runs close_old_connections around each request, which
+    would close the test's own connection (SQLite in a file, PostgreSQL) mid-transaction.
+    Django's test client disconnects it the same way."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
 schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application)
 schema.config.generation.update(modes=[schemathesis.GenerationMode.POSITIVE])
 

@@ -54,3 +54,25 @@ def test_it_is_503_when_the_database_is_down(client, monkeypatch):
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["problems"] == ["database unavailable: OperationalError"]
+
+
+@pytest.mark.django_db
+def test_it_is_503_when_the_media_folder_is_not_writable(client, settings, tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_bytes(b"")
+    settings.MEDIA_ROOT = str(blocker / "media")
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert "media storage is not writable" in response.json()["problems"][0]
+
+
+@pytest.mark.django_db
+def test_a_load_balancer_reaches_it_by_address_over_plain_http(client, settings):
+    """No Host check (a probe uses the address) and no HTTPS redirect (it speaks plain HTTP)."""
+    settings.ALLOWED_HOSTS = ["pixelforge.example"]
+    settings.SECURE_SSL_REDIRECT = True
+    response = client.get("/healthz", HTTP_HOST="10.0.0.7:8000")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+    assert client.get("/", HTTP_HOST="10.0.0.7:8000").status_code == 400  # others still are
+    assert client.get("/", HTTP_HOST="pixelforge.example").status_code == 301

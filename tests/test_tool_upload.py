@@ -172,4 +172,15 @@ def test_the_upload_name_never_reaches_a_path(client):
     client.post(TOOL_URL, {"image": upload_file(name="../../évil\\name.jpg")})
     job = Job.objects.get()
     assert job.original_name == "name.jpg"
-    assert job.original.name == f"jobs/{job.code}/original.png"
+    assert job.original.name == f"jobs/{job.code}/upload"
+
+
+def test_it_stores_the_original_as_uploaded(client):
+    sent = upload_file()
+    data = sent.read()
+    sent.seek(0)
+    client.post(TOOL_URL, {"image": sent})
+    job = Job.objects.get()
+    with job.original.open("rb") as handle:
+        assert handle.read() == data  # the bytes received, not a re-encoded PNG
+    assert job.upload_bytes == len(data)

@@ -7,13 +7,19 @@ class ToolsConfig(AppConfig):
     verbose_name = "Background removal tool"
 
     def ready(self) -> None:
-        from django.conf import settings
-
         from tools import checks as tool_checks  # noqa: F401  (upload rate, model file)
-        from tools import pipeline
         from tools.api import checks  # noqa: F401  (registers the API's system checks)
 
-        pipeline.configure(
-            models_dir=settings.PIXELFORGE_MODELS_DIR,
-            threads=settings.PIXELFORGE_ONNX_THREADS or None,
-        )
+
+def configure_pipeline() -> None:
+    """Hand the model settings to the pipeline. Called by the processes that run the model
+    (the worker, the command line), never by the web server, which must not load onnxruntime."""
+    from django.conf import settings
+
+    from tools import pipeline
+
+    pipeline.configure(
+        models_dir=settings.PIXELFORGE_MODELS_DIR,
+        threads=settings.PIXELFORGE_ONNX_THREADS or None,
+        providers=settings.PIXELFORGE_ONNX_PROVIDERS,
+    )

@@ -9,7 +9,12 @@ from PIL import Image
 
 from tools import pipeline
 from tools.backgrounds import BACKGROUNDS
-from tools.images import decode_within_limits, load_within_limits
+from tools.images import (
+    HeaderChecked,
+    check_within_limits,
+    decode_within_limits,
+    load_within_limits,
+)
 from tools.pipeline.formats import ACCEPT_ATTR, ACCEPTED_TEXT
 from tools.pipeline.options import MAX_BLUR, MAX_MARGIN
 from tools.samples import SAMPLES, SAMPLES_BY_NAME
@@ -28,11 +33,15 @@ COLOR_PRESETS = (
 )
 
 
-def decode_upload(upload: UploadedFile) -> pipeline.Decoded:
-    """Decode an uploaded file within the site's limits (scaled down to fit when larger)."""
+def decode_upload(upload: UploadedFile, *, light: bool = False) -> pipeline.Decoded | HeaderChecked:
+    """Decode an uploaded file within the site's limits (scaled down to fit when larger).
+
+    ``light``: a large image only has its header checked here; a worker decodes it
+    (tools.images.check_within_limits), so web processes stay small.
+    """
     upload.seek(0)
     try:
-        return decode_within_limits(upload)
+        return check_within_limits(upload) if light else decode_within_limits(upload)
     except pipeline.ImageTooLarge as exc:
         raise forms.ValidationError(str(exc), code="too_large") from None
     except pipeline.PipelineError as exc:
@@ -76,9 +85,9 @@ class UploadForm(CappedFileForm):
         if upload.size > max_upload_bytes():
             raise self.too_large_error()
         self.filename = upload.name or ""
-        decoded = decode_upload(upload)
-        self.notice = decoded.notice()
-        return decoded.image
+        checked = decode_upload(upload, light=True)
+        self.notice = checked.notice()
+        return checked
 
 
 class SampleForm(forms.Form):

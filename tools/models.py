@@ -29,15 +29,42 @@ class JobQuerySet(models.QuerySet):
     def done(self) -> JobQuerySet:
         return self.filter(status=Job.Status.DONE)
 
+    def waiting(self) -> JobQuerySet:
+        """Jobs a worker has not finished: queued or processing."""
+        return self.filter(status__in=(Job.Status.QUEUED, Job.Status.PROCESSING))
+
+    def queued(self) -> JobQuerySet:
+        return self.filter(status=Job.Status.QUEUED)
+
+    def processing(self) -> JobQuerySet:
+        return self.filter(status=Job.Status.PROCESSING)
+
+    def stale(self, before: timezone.datetime) -> JobQuerySet:
+        """Processing jobs whose worker has not reported since ``before`` (it was killed)."""
+        return self.processing().filter(heartbeat_at__lt=before)
+
 
 class Job(models.Model):
     class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        PROCESSING = "processing", "Processing"
         DONE = "done", "Done"
         FAILED = "failed", "Failed"
+        EXPIRED = "expired", "Expired"  # shown for a row past expires_at until the sweep
+
+    class Stage(models.TextChoices):
+        DECODING = "decoding", "Reading your image"
+        SEGMENTING = "segmenting", "Finding the subject"
+        MATTING = "matting", "Refining the edges"
+        FINISHING = "finishing", "Saving the result"
+
+    class Kind(models.TextChoices):
+        SITE = "site", "Web tool"
+        API = "api", "HTTP API"
 
     # Fixed file names inside the job's folder.
     FILES = {
-        "original": "original.png",  # the decoded upload, RGB
+        "original": "upload",  # the upload's bytes as received (validated, never served)
         "cutout": "cutout.png",  # RGBA, full resolution
         "alpha": "alpha.png",  # L, full resolution
         "original_preview": "original-preview.jpg",  # long side <= PREVIEW_SIDE
@@ -47,7 +74,16 @@ class Job(models.Model):
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     original_name = models.CharField(max_length=255, blank=True)  # display only
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DONE)
+    kind = models.CharField(max_length=4, choices=Kind.choices, default=Kind.SITE)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
+    stage = models.CharField(max_length=10, choices=Stage.choices, blank=True)
+    error = models.TextField(blank=True)  # a failed job's message, for the visitor
+    stage_ms = models.JSONField(default=dict, blank=True)  # {"decoding": 12, ...}
+    api_options = models.JSONField(default=dict, blank=True)  # an API call's parameters
+    result_meta = models.JSONField(default=dict, blank=True)  # an API job's output facts
+    upload_bytes = models.PositiveBigIntegerField(default=0)
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
     processing_ms = models.PositiveIntegerField(default=0)
@@ -63,6 +99,9 @@ class Job(models.Model):
     cutout_preview = models.FileField(blank=True)
     background = models.FileField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(default=default_expiry, db_index=True)
 
     objects = JobQuerySet.as_manager()
@@ -72,6 +111,15 @@ class Job(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} ({self.status})"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+    @property
+    def state(self) -> str:
+        """The status a visitor sees: a row past its expiry is "expired" until swept."""
+        return Job.Status.EXPIRED if self.is_expired else self.status
 
     @property
     def megapixels(self) -> float:

@@ -9,6 +9,7 @@ urlpatterns = [
     path("remove-background/sample/", views.sample, name="sample"),
     path("remove-background/r/<uuid:code>/", views.result, name="result"),
     path("remove-background/r/<uuid:code>/delete/", views.delete, name="delete"),
+    path("remove-background/r/<uuid:code>/status/", views.status, name="status"),
     path("remove-background/r/<uuid:code>/view/<slug:kind>/", views.image, name="image"),
     path("remove-background/r/<uuid:code>/download/<slug:fmt>/", views.download, name="download"),
     path(

@@ -91,6 +91,7 @@ ERRORS: dict[str, ErrorKind] = {
             "The image cannot be processed",
             "The image was read but the background could not be removed; logged with a reference.",
         ),
+        ErrorKind(404, "job_not_found", "No such job", "Unknown, expired or deleted job code."),
         ErrorKind(
             429,
             "rate_limited",
@@ -105,6 +106,18 @@ ERRORS: dict[str, ErrorKind] = {
             "model_unavailable",
             "The model is not available",
             "The server's model file is missing or broken; the operator must fetch it.",
+        ),
+        ErrorKind(
+            503,
+            "busy",
+            "The queue is full",
+            "Too many images are waiting; retry after the seconds in Retry-After.",
+        ),
+        ErrorKind(
+            503,
+            "service_unavailable",
+            "Processing is unavailable",
+            "Job storage or the queue cannot be reached; retry after Retry-After.",
         ),
     )
 }

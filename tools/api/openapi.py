@@ -41,14 +41,16 @@ STATUS_TEXT = {
     400: "Bad parameter",
     401: "API key required",
     403: "API key not valid",
+    404: "Not found",
     405: "Method not allowed",
     413: "Too large",
     415: "Not an image we can read, or not multipart/form-data",
     422: "Cannot be processed",
     429: "Rate limited",
     500: "Server fault",
-    503: "Model unavailable",
+    503: "Unavailable for now: the model, the queue or job storage",
 }
+JOB_ERRORS = {"job_not_found"}  # only the job URLs answer these
 
 
 def rate_limit_text() -> str:
@@ -147,16 +149,24 @@ def success_response() -> dict[str, object]:
     }
 
 
-def error_responses() -> dict[str, object]:
+def error_responses(only: set[str] | None = None) -> dict[str, object]:
+    """Error responses by status: every code but the job URLs' own, or just ``only``."""
     responses: dict[str, object] = {}
     for status in statuses():
-        codes = [kind for kind in ERRORS.values() if kind.status == status]
+        codes = [
+            kind
+            for kind in ERRORS.values()
+            if kind.status == status
+            and (kind.code in only if only is not None else kind.code not in JOB_ERRORS)
+        ]
+        if not codes:
+            continue
         listing = "; ".join(f"`{kind.code}`: {kind.when}" for kind in codes)
         response: dict[str, object] = {
             "description": f"{STATUS_TEXT[status]}. Error codes: {listing}",
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Errors"}}},
         }
-        if status == 429:
+        if status in (429, 503):
             response["headers"] = {
                 "Retry-After": _header("integer", "Seconds to wait before trying again.")
             }
@@ -168,9 +178,125 @@ def error_responses() -> dict[str, object]:
     return responses
 
 
+def accepted_response() -> dict[str, object]:
+    return {
+        "description": (
+            "Queued: the call was asked to answer at once (?async=1 or Prefer: respond-async), "
+            "or the synchronous call's wait ran out. Poll the Location (status_url)."
+        ),
+        "headers": {"Location": _header("string", "The job's status URL.")},
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/JobStatus"}}},
+    }
+
+
+def async_parameters() -> list[dict[str, object]]:
+    return [
+        {
+            "name": "async",
+            "in": "query",
+            "required": False,
+            "description": "1: answer 202 with a status URL at once instead of waiting.",
+            "schema": {"type": "string", "enum": ["0", "1", "true"]},
+        },
+        {
+            "name": "Prefer",
+            "in": "header",
+            "required": False,
+            "description": "respond-async: the same as async=1 (RFC 7240).",
+            "schema": {"type": "string"},
+        },
+    ]
+
+
+def job_paths(required: list[dict[str, list[str]]]) -> dict[str, object]:
+    code = {
+        "name": "code",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "format": "uuid"},
+        "description": "The job code from a 202 answer.",
+    }
+    status_path = reverse("api:job", kwargs={"code": "00000000-0000-0000-0000-000000000000"})
+    result_path = reverse("api:job_result", kwargs={"code": "00000000-0000-0000-0000-000000000000"})
+    placeholder = "00000000-0000-0000-0000-000000000000"
+    json_status = {"application/json": {"schema": {"$ref": "#/components/schemas/JobStatus"}}}
+    return {
+        status_path.replace(placeholder, "{code}"): {
+            "get": {
+                "operationId": "getJob",
+                "summary": "The state of an asynchronous call",
+                "security": required,
+                "parameters": [code],
+                "responses": {
+                    "200": {"description": "The job's state.", "content": json_status},
+                    **error_responses(
+                        only={"job_not_found", "api_key_required", "api_key_invalid"}
+                    ),
+                },
+            }
+        },
+        result_path.replace(placeholder, "{code}"): {
+            "get": {
+                "operationId": "getJobResult",
+                "summary": "The result of a finished asynchronous call",
+                "security": required,
+                "parameters": [code],
+                "responses": {
+                    "200": success_response(),
+                    "202": accepted_response(),
+                    **error_responses(
+                        only={
+                            "job_not_found",
+                            "api_key_required",
+                            "api_key_invalid",
+                            "no_foreground",
+                            "cannot_process",
+                            "server_error",
+                            "model_unavailable",
+                        }
+                    ),
+                },
+            }
+        },
+    }
+
+
 def schemas() -> dict[str, object]:
     integer = {"type": "integer", "minimum": 0}
+    nullable_integer = {"type": ["integer", "null"], "minimum": 0}
     return {
+        "JobStatus": {
+            "type": "object",
+            "required": ["code", "state", "status_url"],
+            "properties": {
+                "code": {"type": "string", "format": "uuid"},
+                "state": {
+                    "type": "string",
+                    "enum": ["queued", "processing", "done", "failed", "expired"],
+                },
+                "stage": {
+                    "type": ["string", "null"],
+                    "enum": ["decoding", "segmenting", "matting", "finishing", None],
+                },
+                "stage_label": {"type": ["string", "null"]},
+                "position": {
+                    **nullable_integer,
+                    "description": "Place in the queue (1 = next) while queued.",
+                },
+                "estimate_seconds": {
+                    **nullable_integer,
+                    "description": "Estimated seconds until done, from the measured speed.",
+                },
+                "width": integer,
+                "height": integer,
+                "error": {"type": ["string", "null"]},
+                "errors": {"type": "array", "items": {"$ref": "#/components/schemas/Error"}},
+                "expires_at": {"type": "string", "format": "date-time"},
+                "processing_ms": integer,
+                "status_url": {"type": "string"},
+                "result_url": {"type": "string", "description": "Present once done."},
+            },
+        },
         "Error": {
             "type": "object",
             "required": ["code", "title", "detail"],
@@ -262,10 +388,16 @@ def build_document(server_url: str = "") -> dict[str, object]:
                     "operationId": "removeBackground",
                     "summary": "Remove the background from an image",
                     "security": required,
+                    "parameters": async_parameters(),
                     "requestBody": request_body(),
-                    "responses": {"200": success_response(), **error_responses()},
+                    "responses": {
+                        "200": success_response(),
+                        "202": accepted_response(),
+                        **error_responses(),
+                    },
                 }
             },
+            **job_paths(required),
             reverse("api:openapi"): {
                 "get": {
                     "operationId": "getOpenApiDocument",

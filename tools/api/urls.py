@@ -8,4 +8,6 @@ urlpatterns = [
     path("", views.docs, name="docs"),
     path("openapi.json", views.openapi, name="openapi"),
     path("v1/remove-background", views.remove_background, name="remove_background"),
+    path("v1/jobs/<uuid:code>", views.job_status, name="job"),
+    path("v1/jobs/<uuid:code>/result", views.job_result, name="job_result"),
 ]

@@ -4,17 +4,20 @@ import base64
 import logging
 import uuid
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
+from tools.api import jobs as api_jobs
 from tools.api import openapi as openapi_doc
 from tools.api import service
 from tools.api.access import check_api_key, enforce_rate_limit, keys_required
 from tools.api.errors import ERRORS, ApiError, error_response
 from tools.api.params import declared_params, parse_removal
+from tools.models import Job
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +35,15 @@ def remove_background(request: HttpRequest) -> HttpResponse:
     try:
         enforce_rate_limit(request)
         check_api_key(request)
-        removal = service.remove(parse_removal(request))
+        job = api_jobs.submit(parse_removal(request))
+        if api_jobs.wants_async(request):
+            return accepted(job)
+        job = api_jobs.wait(job)
+        if job.status == Job.Status.FAILED:
+            raise api_jobs.error_of(job)
+        if job.status != Job.Status.DONE:  # still waiting after the timeout
+            return accepted(job)
+        removal = api_jobs.removal_of(job)
     except ApiError as exc:
         return error_response(exc)
     except Exception:
@@ -44,6 +55,50 @@ def remove_background(request: HttpRequest) -> HttpResponse:
                 f"Something went wrong on our side. Please try again. (Reference: {reference})",
             )
         )
+    return removal_response(request, removal)
+
+
+def accepted(job: Job) -> JsonResponse:
+    """202: the job is queued; poll the status URL (Location) for its state."""
+    document = api_jobs.status_document(job)
+    response = JsonResponse(document, status=202)
+    response["Location"] = document["status_url"]
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _api_job(request: HttpRequest, code: uuid.UUID) -> Job:
+    check_api_key(request)
+    job = Job.objects.live().filter(code=code, kind=Job.Kind.API).first()
+    if job is None:
+        raise ApiError("job_not_found", "No job has this code; it may have expired.")
+    return job
+
+
+@require_safe
+def job_status(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+    """The state of an asynchronous call: queued, processing, done (with result_url), failed."""
+    try:
+        job = _api_job(request, code)
+    except ApiError as exc:
+        return error_response(exc)
+    response = JsonResponse(api_jobs.status_document(job))
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_safe
+def job_result(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
+    """The finished call's output, exactly as the synchronous call answers it."""
+    try:
+        job = _api_job(request, code)
+        if job.status == Job.Status.FAILED:
+            raise api_jobs.error_of(job)
+        if job.status != Job.Status.DONE:
+            return accepted(job)
+        removal = api_jobs.removal_of(job)
+    except ApiError as exc:
+        return error_response(exc)
     return removal_response(request, removal)
 
 
@@ -125,5 +180,6 @@ def docs(request: HttpRequest) -> HttpResponse:
             "headers": openapi_doc.RESULT_HEADERS + openapi_doc.OPTIONAL_HEADERS,
             "keys_required": keys_required(),
             "rate_limit": openapi_doc.rate_limit_text(),
+            "wait_seconds": settings.PIXELFORGE_API_WAIT_SECONDS,
         },
     )

@@ -18,10 +18,26 @@ from .options import (
     parse_margin,
     parse_size,
 )
-from .remove import Cutout, remove_background
-from .sessions import configure, get_session
 from .subjects import Subject, find_subjects, keep_subjects, subject_bbox
-from .warmup import warmup
+from .warmup import warmup  # numba is compiled on call, pymatting imported on call
+
+# The model side (onnxruntime) loads on first use, so a process that only composites and
+# encodes (the web server) never imports it.
+_LAZY = {
+    "Cutout": ".remove",
+    "remove_background": ".remove",
+    "configure": ".sessions",
+    "get_session": ".sessions",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "DEFAULT_MODEL",

@@ -87,6 +87,10 @@ class Decoded:
     source_size: tuple[int, int]  # the size the file declares (before EXIF rotation)
 
     @property
+    def size(self) -> tuple[int, int]:
+        return self.image.size
+
+    @property
     def scaled(self) -> bool:
         return sorted(self.image.size) != sorted(self.source_size)
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -30,7 +31,8 @@ from PIL import Image
 from scipy.ndimage import binary_erosion, distance_transform_edt, sobel, uniform_filter
 
 from .guided import guided_coefficients
-from .sessions import REPO_DIR
+
+REPO_DIR = Path(__file__).resolve().parents[2]  # not from .sessions: no onnxruntime here
 
 # Values of the trimap, as pymatting expects them (floats in [0, 1]).
 BACKGROUND, UNKNOWN, FOREGROUND = 0.0, 0.5, 1.0

@@ -33,7 +33,6 @@ from .decode import open_allowed
 from .errors import ImageTooLarge, UnreadableImage
 from .guided import guided_coefficients, guided_upsample, upsample_delta
 from .matte import pymatting
-from .remove import GUIDE_EPS, GUIDE_RADIUS, to_float, to_uint8, working_image
 
 log = logging.getLogger(__name__)
 
@@ -295,6 +294,9 @@ def refine_cutout(
     """
     image = image.convert("RGB")
     alpha = alpha.convert("L")
+    # Imported here: .remove loads onnxruntime, which a web process must never import.
+    from .remove import GUIDE_EPS, GUIDE_RADIUS, to_float, to_uint8, working_image
+
     work = working_image(image)
     pixels = to_float(work)
     work_alpha = to_float(working_image(alpha)) if work is not image else to_float(alpha)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,6 +51,7 @@ def remove_background(
     matting: bool = True,
     params: MatteParams = DEFAULT_PARAMS,
     work_side: int = WORK_SIDE,
+    on_stage: Callable[[str], None] | None = None,
 ) -> Cutout:
     """Cut the salient subject out of an RGB image.
 
@@ -57,6 +59,7 @@ def remove_background(
     foreground colours are estimated either way, so edges carry no halo of the old background.
     ``work_side`` caps the side matting runs at (the benchmark lowers it to score the guided
     upsampling on small images).
+    ``on_stage`` is told "matting" once the subject is found (for a progress display).
     """
     if image.mode != "RGB":
         image = image.convert("RGB")
@@ -67,6 +70,8 @@ def remove_background(
     # cap.
     source = work if max(work.size) >= get_spec(model).input_size else image
     saliency = predict_saliency(source, model=model, size=work.size)
+    if on_stage is not None:
+        on_stage("matting")
     alpha = matte(pixels, saliency, params) if matting else sharpen(saliency, params)
     foreground = estimate_foreground(pixels, alpha)
     if work is image:

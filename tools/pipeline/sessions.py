@@ -23,16 +23,23 @@ _lock = threading.Lock()
 _sessions: dict[tuple[str, Path, int], ort.InferenceSession] = {}
 _models_dir: Path | None = None
 _threads: int | None = None
+_providers: list[str] = ["CPUExecutionProvider"]
 
 ort.set_default_logger_severity(3)
 
 
-def configure(*, models_dir: Path | None = None, threads: int | None = None) -> None:
-    """Set where model files live and how many threads inference may use.
+def configure(
+    *,
+    models_dir: Path | None = None,
+    threads: int | None = None,
+    providers: list[str] | None = None,
+) -> None:
+    """Set where model files live, how many threads inference may use and which onnxruntime
+    execution providers to try, in order (e.g. CUDAExecutionProvider, CPUExecutionProvider).
 
     Sessions are cached per (model, folder, threads), so the next use picks up new settings.
     """
-    global _models_dir, _threads
+    global _models_dir, _threads, _providers
     if threads is not None and threads < 0:
         raise ValueError("threads must be 0 (automatic) or a positive number")
     with _lock:
@@ -40,6 +47,9 @@ def configure(*, models_dir: Path | None = None, threads: int | None = None) -> 
             _models_dir = Path(models_dir)
         if threads is not None:
             _threads = threads
+        if providers:
+            _providers = list(providers)
+            _sessions.clear()
 
 
 def models_dir() -> Path:
@@ -84,9 +94,7 @@ def _create(name: str, folder: Path, threads: int) -> ort.InferenceSession:
     options.enable_cpu_mem_arena = False
     options.enable_mem_pattern = False
     try:
-        return ort.InferenceSession(
-            str(path), sess_options=options, providers=["CPUExecutionProvider"]
-        )
+        return ort.InferenceSession(str(path), sess_options=options, providers=_providers)
     except Exception as exc:  # onnxruntime raises its own unexported exception types
         raise ModelUnavailable(
             f"The model file {path} for {name!r} could not be loaded ({exc}). {FETCH_HINT}"

@@ -1,26 +1,37 @@
-"""Create, delete and purge jobs. Processing happens here, inside the request."""
+"""Jobs from the web side: submit an upload, report its state, cancel or delete it.
+
+The web process never runs the model: ``submit`` makes the job's row, stores the upload as
+received and enqueues ``tools.tasks.process_job``; a worker does the rest
+(tools/services/processing.py). A full queue or a full disk raises ``Busy`` (a 503 with
+Retry-After), checked before anything is stored.
+"""
 
 from __future__ import annotations
 
 import logging
-import time
+import math
 import uuid
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import Sum
+from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from tools import pipeline
-from tools.models import Job
-from tools.services import storage
+from tools.models import Job, job_dir
+from tools.services import metrics, storage
 
 log = logging.getLogger(__name__)
 
 PREVIEW_SIDE = 1600  # long side of the images the result page shows and the browser composites
 THUMB_SIDE = 240
 MAX_LISTED_SUBJECTS = 12
-PURGE_LOCK = "tools:purge-expired"
+# Until enough jobs were measured: milliseconds per megapixel (at least one megapixel counted).
+DEFAULT_MS_PER_MEGAPIXEL = 2500
+RECENT_JOBS = 30  # the estimate follows the speed of the last this many jobs
+DISK_USAGE_KEY = "tools:disk-usage"
 
 
 class JobFailed(Exception):
@@ -32,6 +43,35 @@ class JobFailed(Exception):
             f"in a moment, or try another image. (Reference: {code})"
         )
         self.code = code
+
+
+class ServiceUnavailable(Exception):
+    """The site cannot process images right now (model file or media storage); for a 503."""
+
+    def __init__(self, what: str, code: uuid.UUID | None = None) -> None:
+        reference = f" (Reference: {code})" if code else ""
+        super().__init__(
+            f"Background removal is unavailable right now: {what}. We have been alerted; "
+            f"please try again in a few minutes.{reference}"
+        )
+        self.code = code
+
+
+class Busy(Exception):
+    """Too much waiting work (a full queue or disk budget): try again after ``retry_after`` s."""
+
+    def __init__(self, reason: str, retry_after: int) -> None:
+        super().__init__(
+            "PixelForge is very busy right now and cannot take another image. "
+            f"Please try again in about {retry_after} seconds."
+        )
+        self.reason = reason
+        self.retry_after = retry_after
+
+
+MODEL_DOWN = "the cut-out model could not be loaded"
+STORAGE_DOWN = "results cannot be stored"
+QUEUE_DOWN = "the processing queue cannot be reached"
 
 
 def preview_of(image: Image.Image, side: int = PREVIEW_SIDE) -> Image.Image:
@@ -49,119 +89,218 @@ def display_name(filename: str) -> str:
     return base[:255]
 
 
-class ServiceUnavailable(Exception):
-    """The site cannot process images right now (model file or media storage); for a 503."""
-
-    def __init__(self, what: str, code: uuid.UUID | None = None) -> None:
-        reference = f" (Reference: {code})" if code else ""
-        super().__init__(
-            f"Background removal is unavailable right now: {what}. We have been alerted; "
-            f"please try again in a few minutes.{reference}"
-        )
-        self.code = code
+# Speed and estimates ------------------------------------------------------------------------
 
 
-MODEL_DOWN = "the cut-out model could not be loaded"
-STORAGE_DOWN = "results cannot be stored"
+def ms_per_megapixel() -> float:
+    """Measured speed of the recent jobs (each counted as at least one megapixel)."""
+    recent = (
+        Job.objects.done()
+        .filter(processing_ms__gt=0)
+        .values_list("processing_ms", "width", "height")[:RECENT_JOBS]
+    )
+    total_ms = total_mp = 0.0
+    for ms, width, height in recent:
+        total_ms += ms
+        total_mp += max(1.0, width * height / 1e6)
+    return total_ms / total_mp if total_mp else DEFAULT_MS_PER_MEGAPIXEL
 
 
-def create_job(image: Image.Image, *, filename: str = "") -> Job:
-    """Remove the background from a decoded image and store the job's files.
+def job_seconds(width: int, height: int, speed: float) -> float:
+    return max(1.0, width * height / 1e6) * speed / 1000
 
-    A PipelineError about the image propagates for the caller to show. A missing model or an
-    unusable media store is logged with the job code, marks the job failed and raises
-    ServiceUnavailable; any other failure does the same and raises JobFailed.
+
+def busy_workers() -> int:
+    return max(1, Job.objects.live().processing().count())
+
+
+def _running() -> list[tuple[int, int, timezone.datetime | None]]:
+    return list(Job.objects.live().processing().values_list("width", "height", "started_at"))
+
+
+def _remaining(width: int, height: int, started_at, speed: float) -> float:
+    elapsed = (timezone.now() - (started_at or timezone.now())).total_seconds()
+    return max(1.0, job_seconds(width, height, speed) - elapsed)
+
+
+@dataclass(frozen=True)
+class Progress:
+    state: str
+    stage: str
+    stage_label: str
+    position: int | None  # 1 = next to be processed; None unless queued
+    estimate_seconds: int | None  # until done; None once finished
+    error: str
+
+
+def progress(job: Job) -> Progress:
+    speed = ms_per_megapixel()
+    position = estimate = None
+    if job.state == Job.Status.QUEUED:
+        ahead = Job.objects.live().queued().filter(created_at__lt=job.created_at)
+        position = ahead.count() + 1
+        waiting = sum(job_seconds(w, h, speed) for w, h in ahead.values_list("width", "height"))
+        waiting += sum(_remaining(*row, speed) for row in _running())
+        estimate = waiting / busy_workers() + job_seconds(job.width, job.height, speed)
+    elif job.state == Job.Status.PROCESSING:
+        estimate = _remaining(job.width, job.height, job.started_at, speed)
+    label = Job.Stage(job.stage).label if job.stage else ""
+    return Progress(
+        state=job.state,
+        stage=job.stage,
+        stage_label=label,
+        position=position,
+        estimate_seconds=math.ceil(estimate) if estimate is not None else None,
+        error=job.error,
+    )
+
+
+def status_document(job: Job) -> dict[str, object]:
+    """What the status endpoint answers (and what the page shows)."""
+    now = progress(job)
+    document: dict[str, object] = {
+        "code": str(job.code),
+        "state": now.state,
+        "stage": now.stage or None,
+        "stage_label": now.stage_label or None,
+        "position": now.position,
+        "estimate_seconds": now.estimate_seconds,
+        "width": job.width,
+        "height": job.height,
+        "error": now.error or None,
+        "expires_at": job.expires_at.isoformat(),
+    }
+    if now.state == Job.Status.DONE:
+        document["result_url"] = reverse("tools:result", kwargs={"code": job.code})
+        document["processing_ms"] = job.processing_ms
+    return document
+
+
+# Back-pressure -------------------------------------------------------------------------------
+
+
+def retry_after_seconds() -> int:
+    """About how long until the queue has room again."""
+    speed = ms_per_megapixel()
+    return max(5, math.ceil(job_seconds(1000, 1000, speed) * 2))
+
+
+def disk_usage() -> int:
+    """Bytes held by job files (cached for a few seconds: it walks the media folder)."""
+    used = cache.get(DISK_USAGE_KEY)
+    if used is None:
+        used = storage.folder_size("jobs")
+        cache.set(DISK_USAGE_KEY, used, timeout=10)
+    return used
+
+
+def footprint(width: int, height: int, upload_bytes: int) -> int:
+    """A generous guess of a job's files: the upload, the RGBA cut-out, the alpha, previews."""
+    return upload_bytes + width * height * 4 + 4_000_000
+
+
+def check_capacity(*, width: int, height: int, upload_bytes: int) -> None:
+    """Raise Busy when the queue is full or the job would pass the disk budget."""
+    if Job.objects.live().queued().count() >= settings.PIXELFORGE_MAX_QUEUE:
+        metrics.count("rejected_queue_full")
+        raise Busy("queue_full", retry_after_seconds())
+    budget = settings.PIXELFORGE_DISK_BUDGET_MB * 1024 * 1024
+    if budget and disk_usage() + footprint(width, height, upload_bytes) > budget:
+        metrics.count("rejected_disk_full")
+        log.error("Disk budget of %s MB reached; refusing new jobs", budget // 2**20)
+        raise Busy("disk_full", max(60, settings.PIXELFORGE_PURGE_INTERVAL_SECONDS))
+
+
+# Submitting ----------------------------------------------------------------------------------
+
+
+def submit(
+    data: bytes,
+    *,
+    size: tuple[int, int],
+    filename: str = "",
+    kind: str = Job.Kind.SITE,
+    model: str | None = None,
+    api_options: dict | None = None,
+    background: bytes | None = None,
+    extra_files: dict[str, bytes] | None = None,
+) -> Job:
+    """Make the job's row, store the upload as received, and queue it for a worker.
+
+    ``data`` was validated by the caller (a decodable image within the limits, of ``size``).
     """
-    maybe_purge_expired()
-    job = Job(original_name=display_name(filename), model=settings.PIXELFORGE_DEFAULT_MODEL)
-    job.width, job.height = image.size
+    check_capacity(width=size[0], height=size[1], upload_bytes=len(data))
+    job = Job.objects.create(
+        kind=kind,
+        original_name=display_name(filename),
+        model=model or settings.PIXELFORGE_DEFAULT_MODEL,
+        width=size[0],
+        height=size[1],
+        upload_bytes=len(data),
+        api_options=api_options or {},
+    )
     try:
-        started = time.perf_counter()
-        result = pipeline.remove_background(image, model=job.model)
-        job.processing_ms = round((time.perf_counter() - started) * 1000)
-        subjects = pipeline.find_subjects(result.alpha)
-        job.subjects = [
-            {"index": s.index, "box": list(s.box), "area": s.area}
-            for s in subjects[:MAX_LISTED_SUBJECTS]
-        ]
-        storage.save_image(job, "original", result.original)
-        storage.save_image(job, "cutout", result.cutout)
-        storage.save_image(job, "alpha", result.alpha)
-        storage.save_image(job, "original_preview", preview_of(result.original))
-        storage.save_image(job, "cutout_preview", preview_of(result.cutout))
-        if len(job.subjects) > 1:
-            _save_subject_thumbs(job, result.original, result.cutout)
-        job.save()
-    except pipeline.ModelUnavailable as exc:
-        log.error("Job %s failed: model %s unavailable: %s", job.code, job.model, exc)
-        _fail(job)
-        raise ServiceUnavailable(MODEL_DOWN, job.code) from exc
-    except pipeline.PipelineError:
-        _discard_files(job)
-        raise
+        storage.save_bytes(job, "original", data)
+        if background is not None:
+            storage.save_bytes(job, "background", background)
+        for name, content in (extra_files or {}).items():  # fixed names chosen by the caller
+            storage.store(f"{job_dir(job.code)}/{name}", content)
+        job.save(update_fields=["original", "background"])
     except storage.StorageUnavailable as exc:
         log.error("Job %s failed: media storage %s", job.code, exc)
-        _fail(job)
+        fail(job, STORAGE_DOWN)
         raise ServiceUnavailable(STORAGE_DOWN, job.code) from exc
-    except Exception as exc:
-        log.exception("Job %s failed while processing", job.code)
-        _fail(job)
-        raise JobFailed(job.code) from exc
-    log.info("Job %s done: %sx%s in %s ms", job.code, job.width, job.height, job.processing_ms)
+    enqueue_job(job)
+    metrics.count("submitted")
+    log.info("Job %s queued: %sx%s, %s bytes", job.code, job.width, job.height, len(data))
     return job
 
 
-def _discard_files(job: Job) -> None:
+def enqueue_job(job: Job) -> None:
+    from tools import tasks
+
     try:
-        storage.delete_files(job.code)
+        tasks.process_job.enqueue(str(job.code))
+    except Exception as exc:  # a broker that is down: say so rather than leave it queued
+        log.exception("Job %s could not be queued", job.code)
+        fail(job, QUEUE_DOWN)
+        raise ServiceUnavailable(QUEUE_DOWN, job.code) from exc
+
+
+# Ending --------------------------------------------------------------------------------------
+
+
+def discard_files(code: uuid.UUID) -> None:
+    try:
+        storage.delete_files(code)
     except storage.StorageUnavailable as exc:
-        log.error("Job %s: %s", job.code, exc)
+        log.error("Job %s: %s", code, exc)
 
 
-def _fail(job: Job) -> None:
-    """Keep a failed job's row (for its reference) without files."""
-    _discard_files(job)
-    job.status = Job.Status.FAILED
+def fail(job: Job, message: str) -> None:
+    """Mark the job failed with ``message`` for the visitor; its files go, its row stays
+    (with the reference) until it expires."""
+    discard_files(job.code)
     for field in Job.FILES:
         setattr(job, field, "")
-    job.save()
-
-
-def _save_subject_thumbs(job: Job, original: Image.Image, cutout: Image.Image) -> None:
-    for subject in job.subjects:
-        options = pipeline.RenderOptions(keep_subjects=(subject["index"],), crop=True)
-        thumb = preview_of(pipeline.render(original, cutout, options), THUMB_SIDE)
-        storage.store(storage.subject_thumb_path(job, subject["index"]), _png(thumb))
-
-
-def _png(image: Image.Image) -> bytes:
-    return pipeline.encode(image, "png")
+    job.status = Job.Status.FAILED
+    job.error = message
+    job.finished_at = timezone.now()
+    if job.pk:
+        job.save()
+    metrics.count("failed")
 
 
 def delete_job(job: Job) -> None:
-    """Remove the job's files at once, then its row."""
+    """Remove the job's files at once, then its row. A worker busy with it notices and stops."""
     storage.delete_files(job.code)
     job.delete()
     log.info("Job %s deleted", job.code)
 
 
-def purge_expired(now: timezone.datetime | None = None) -> int:
-    """Delete every expired job with its files; return how many."""
-    count = 0
-    for job in Job.objects.expired(now).only("id", "code"):
-        storage.delete_files(job.code)
-        job.delete()
-        count += 1
-    return count
+def waiting_total() -> int:
+    return Job.objects.live().waiting().count()
 
 
-def maybe_purge_expired() -> int:
-    """Purge at most once per PIXELFORGE_PURGE_INTERVAL_SECONDS (across processes that share
-    the cache), so expired files go even when no scheduler runs ``purge_expired``."""
-    if not cache.add(PURGE_LOCK, 1, timeout=settings.PIXELFORGE_PURGE_INTERVAL_SECONDS):
-        return 0
-    try:
-        return purge_expired()
-    except Exception:
-        log.exception("Opportunistic purge of expired jobs failed")
-        return 0
+def uploaded_bytes_in_queue() -> int:
+    return Job.objects.live().queued().aggregate(total=Sum("upload_bytes"))["total"] or 0

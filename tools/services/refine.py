@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import logging
 import time
+import uuid
 
 import numpy as np
 from django.conf import settings
@@ -23,11 +24,11 @@ from django.db import IntegrityError, transaction
 from PIL import Image
 
 from tools import pipeline
-from tools.models import Job, Revision
+from tools.models import Job, Revision, job_dir
 from tools.pipeline import refine as refine_pipeline
 from tools.pipeline.formats import PNG_COMPRESS_LEVEL
 from tools.services import storage
-from tools.services.jobs import MAX_LISTED_SUBJECTS, _save_subject_thumbs, preview_of
+from tools.services.jobs import MAX_LISTED_SUBJECTS, preview_of
 from tools.services.rendering import choice_of
 
 log = logging.getLogger(__name__)
@@ -112,8 +113,9 @@ def _promote(job: Job, revision: Revision, files: dict[str, bytes] | None = None
     job.subjects = revision.subjects
     job.options_version += 1
     if len(job.subjects) > 1:
-        original = storage.open_image(job, "original").convert("RGB")
-        _save_subject_thumbs(job, original, storage.open_image(job, "cutout"))
+        from tools.services.processing import _save_subject_thumbs, decode_original
+
+        _save_subject_thumbs(job, decode_original(job), storage.open_image(job, "cutout"))
     job.save(update_fields=[*Revision.FILES, "subjects", "render_options", "options_version"])
     job.revisions.exclude(pk=revision.pk).filter(is_current=True).update(is_current=False)
     if not revision.is_current:
@@ -179,7 +181,9 @@ def refine_job(
             f"This image has reached the limit of {MAX_REVISIONS} refinements. Go back to an "
             "earlier version, or download the result and upload it again to go on.",
         )
-    original = storage.open_image(job, "original").convert("RGB")
+    from tools.services.processing import decode_original
+
+    original = decode_original(job)  # the upload as received, decoded as the worker did
     refined = refine_pipeline.refine_cutout(
         original,
         storage.open_image(job, "alpha"),
@@ -258,3 +262,82 @@ def split_strokes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             "The stroke mask may only hold 0 (untouched), 1 (keep) and 2 (remove).", status=400
         )
     return refine_pipeline.split_strokes(values)
+
+
+# --- In a worker -----------------------------------------------------------------------------
+# Re-solving the alpha is matting work: like every heavy step it runs in a task worker, and the
+# web process only stores the strokes, queues the action and waits for its answer.
+
+WAIT_POLL_SECONDS = 0.05
+
+
+def strokes_file(job: Job, name: str) -> str:
+    return f"{job_dir(job.code)}/{name}"
+
+
+def queue_action(job: Job, action: dict[str, object], strokes: bytes | None = None) -> Revision:
+    """Run ``action`` on ``job`` in a worker and wait for it; RefineError as the worker said.
+
+    ``action`` is {"action": "use", "revision": n}, {"action": "remove_subject", "subject": i,
+    "base": b} or {"action": "strokes", "base": b} with the stroke mask's bytes in ``strokes``.
+    """
+    from django_tasks import TaskResultStatus
+
+    from tools import tasks
+
+    if strokes is not None:
+        if len(strokes) > MAX_MASK_BYTES:
+            raise RefineError(
+                f"The stroke mask is larger than {MAX_MASK_BYTES // (1024 * 1024)} MB.",
+                status=413,
+            )
+        name = f"strokes-{uuid.uuid4().hex}.png"
+        storage.store(strokes_file(job, name), strokes)
+        action = {**action, "strokes": name}
+    result = tasks.refine_cutout.enqueue(str(job.code), action)
+    deadline = time.monotonic() + settings.PIXELFORGE_REFINE_WAIT_SECONDS
+    while not result.is_finished:
+        if time.monotonic() > deadline:
+            raise RefineError(
+                "Refining is taking longer than usual because the site is busy. Reload the page "
+                "in a moment to see the result.",
+                status=503,
+            )
+        time.sleep(WAIT_POLL_SECONDS)
+        result.refresh()
+    if result.status != TaskResultStatus.SUCCESSFUL:
+        raise RefineError(
+            "Something went wrong on our side while refining. Please try again.", status=503
+        )
+    outcome = result.return_value
+    if "error" in outcome:
+        raise RefineError(outcome["error"], status=outcome["status"])
+    job.refresh_from_db()
+    return job.revisions.get(number=outcome["revision"])
+
+
+def run_action(code: str, action: dict[str, object]) -> dict[str, object]:
+    """The worker's side of ``queue_action``: {"revision": n} or {"error": ..., "status": ...}."""
+    job = Job.objects.filter(code=code).first()
+    if job is None or job.status != Job.Status.DONE:
+        return {"error": "This image is gone: it expired or was deleted.", "status": 404}
+    try:
+        revision = _apply(job, action)
+    except RefineError as exc:
+        return {"error": str(exc), "status": exc.status}
+    return {"revision": revision.number}
+
+
+def _apply(job: Job, action: dict[str, object]) -> Revision:
+    kind, base = action.get("action"), action.get("base")
+    if kind == "use":
+        return use_revision(job, action.get("revision"))
+    if kind == "remove_subject":
+        return remove_subject(job, int(action["subject"]), base=base)
+    path = strokes_file(job, str(action["strokes"]))
+    try:
+        data = storage.read_path(path)
+    finally:
+        storage.delete_path(path)
+    keep, remove = split_strokes(decode_mask(data))
+    return refine_job(job, keep, remove, base=base)

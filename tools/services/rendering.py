@@ -7,9 +7,11 @@ option values for the site, the HTTP API and the command line.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import asdict, dataclass
 
+from django.conf import settings
 from PIL import Image
 
 from tools import pipeline
@@ -117,19 +119,29 @@ def background_image(job: Job, choice: BackgroundChoice) -> Image.Image:
 def kept_cutout(job: Job, keep: tuple[int, ...] | None, *, preview: bool) -> Image.Image:
     """The cut-out (full or preview size) with only the ``keep`` subjects when given.
 
-    Subjects are found on the full-resolution alpha, so their numbers match everywhere.
+    Subjects are numbered largest first at either size, so their numbers match.
     """
     cutout = storage.open_image(job, "cutout_preview" if preview else "cutout").convert("RGBA")
     if keep is not None:
-        kept = pipeline.keep_subjects(storage.open_image(job, "alpha"), keep)
+        # A preview labels the preview's own alpha (as the subject thumbnails do): the web
+        # process never loads a full-resolution alpha; downloads (in a worker) use the full one.
+        source = cutout.getchannel("A") if preview else storage.open_image(job, "alpha")
+        kept = pipeline.keep_subjects(source, keep)
         if kept.size != cutout.size:
             kept = kept.resize(cutout.size, Image.Resampling.BILINEAR)
         cutout.putalpha(kept)
     return cutout
 
 
+def open_original(job: Job) -> Image.Image:
+    """The full-resolution original: the stored upload decoded within the site's limits."""
+    from tools.images import load_within_limits
+
+    return load_within_limits(storage.read_bytes(job, "original"))
+
+
 def _render(job: Job, choice: BackgroundChoice, *, preview: bool, background: bool = True):
-    original = storage.open_image(job, "original_preview" if preview else "original")
+    original = storage.open_image(job, "original_preview") if preview else open_original(job)
     cutout = kept_cutout(job, choice.keep, preview=preview)
     scale = cutout.width / job.width
     options = render_options(
@@ -195,10 +207,12 @@ def file_stem(job: Job) -> str:
 
 
 def download(job: Job, fmt: str) -> Download:
-    """The full-resolution file in ``fmt`` (a key of FORMATS) with the saved choice applied."""
+    """The full-resolution file in ``fmt`` (a key of FORMATS) with the saved choice applied.
+
+    Runs in a worker, once per option set (tools/services/renders.py)."""
     output = FORMATS[fmt]
     choice = choice_of(job)
-    image = _render(job, choice, preview=False, background=fmt != "mask")
+    image = cap_pixels(_render(job, choice, preview=False, background=fmt != "mask"))
     data = pipeline.encode(image, fmt, background=jpeg_background(choice))
     suffix = "mask" if fmt == "mask" else "no-bg"
     return Download(data, output.content_type, f"{file_stem(job)}-{suffix}.{output.extension}")
@@ -207,10 +221,21 @@ def download(job: Job, fmt: str) -> Download:
 def subject_download(job: Job, index: int) -> Download:
     """One subject on its own: cropped, transparent PNG at full resolution."""
     options = pipeline.RenderOptions(keep_subjects=(index,), crop=True)
-    original = storage.open_image(job, "original").convert("RGB")
-    image = pipeline.render(original, storage.open_image(job, "cutout"), options)
+    original = open_original(job)
+    image = cap_pixels(pipeline.render(original, storage.open_image(job, "cutout"), options))
     data = pipeline.encode(image, "png")
     return Download(data, "image/png", f"{file_stem(job)}-subject-{index + 1}.png")
+
+
+def cap_pixels(image: Image.Image) -> Image.Image:
+    """Outputs obey the same pixel limits as inputs: a larger canvas is scaled down to fit."""
+    limit, side = settings.PIXELFORGE_MAX_PIXELS, settings.PIXELFORGE_MAX_SIDE
+    width, height = image.size
+    if width * height <= limit and max(width, height) <= side:
+        return image
+    scale = min(math.sqrt(limit / (width * height)), side / max(width, height))
+    size = (max(1, math.floor(width * scale)), max(1, math.floor(height * scale)))
+    return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
 
 
 def background_preview(job: Job) -> Image.Image:

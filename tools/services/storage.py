@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import uuid
 from collections.abc import Iterator
 
 from django.conf import settings
@@ -105,7 +106,7 @@ def read_bytes(job: Job, field: str) -> bytes:
 
 def delete_files(code: object) -> None:
     """Remove every file in the job's folder, and the folder where the storage has one."""
-    folder = job_dir(code)
+    folder = job_dir(code) if _is_code(code) else f"jobs/{code}"
     try:
         _, names = default_storage.listdir(folder)
     except (FileNotFoundError, NotADirectoryError):
@@ -117,6 +118,43 @@ def delete_files(code: object) -> None:
         os.rmdir(default_storage.path(folder))
 
 
+def _is_code(code: object) -> bool:
+    try:
+        uuid.UUID(str(code))
+    except ValueError:
+        return False
+    return True
+
+
+def delete_path(path: str) -> None:
+    with storage_guard(f"delete {path}"):
+        default_storage.delete(path)
+
+
 def read_path(path: str) -> bytes:
     with storage_guard(f"read {path}"), default_storage.open(path, "rb") as handle:
         return handle.read()
+
+
+def folder_size(folder: str) -> int:
+    """Bytes under ``folder`` of the media storage (local storage; 0 where it cannot be
+    walked cheaply, such as an object store, whose space is not this host's disk)."""
+    try:
+        root = default_storage.path(folder)
+    except NotImplementedError:
+        return 0
+    total = 0
+    for dirpath, _dirs, files in os.walk(root):
+        for name in files:
+            with contextlib.suppress(OSError):
+                total += os.stat(os.path.join(dirpath, name)).st_size
+    return total
+
+
+def job_codes_on_disk() -> list[str]:
+    """The names of the folders under jobs/ (each should be a job's code)."""
+    try:
+        folders, _ = default_storage.listdir("jobs")
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    return folders

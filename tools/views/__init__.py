@@ -1,7 +1,7 @@
 """The tool's views, split by area: upload, result page, files."""
 
 from tools.views.files import download, image, subject_download, subject_thumb
-from tools.views.result import delete, result
+from tools.views.result import delete, result, status
 from tools.views.upload import remove_background, sample
 
 __all__ = [
@@ -11,6 +11,7 @@ __all__ = [
     "remove_background",
     "result",
     "sample",
+    "status",
     "subject_download",
     "subject_thumb",
 ]

@@ -9,9 +9,13 @@ from django.http import Http404, HttpRequest
 from tools.models import Job
 
 
-def get_job_or_404(request: HttpRequest, code: uuid.UUID) -> Job:
-    """A finished job that has not expired; anything else is "not found"."""
+def get_job_or_404(request: HttpRequest, code: uuid.UUID, *, done: bool = True) -> Job:
+    """A job that has not expired (and, unless ``done=False``, is finished); anything else is
+    "not found"."""
+    jobs = Job.objects.live()
+    if done:
+        jobs = jobs.done()
     try:
-        return Job.objects.live().done().get(code=code)
+        return jobs.get(code=code)
     except Job.DoesNotExist:
         raise Http404("No such result; it may have expired or been deleted.") from None

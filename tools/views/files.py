@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
 from tools import pipeline
-from tools.services import rendering, storage
+from tools.services import rendering, renders, storage
 from tools.services.rendering import Download
 from tools.views.access import get_job_or_404
-from tools.views.guards import unavailable_as_503
+from tools.views.guards import render_limit, unavailable_as_503
 
 # Nothing in these responses may run as a page, even if a browser were to sniff it.
 FILE_POLICY = "default-src 'none'; sandbox"
@@ -71,13 +73,55 @@ def image(request: HttpRequest, code: uuid.UUID, kind: str) -> HttpResponse:
     raise Http404("No such image")
 
 
+WAIT_REFRESH_SECONDS = 2
+HOLD_SECONDS = 8  # a new render usually takes less: answer with the file rather than a page
+HOLD_POLL = 0.25
+
+
+def _wait_for(job, kind: str) -> Download | None:
+    deadline = time.monotonic() + HOLD_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(HOLD_POLL)
+        found = renders.find(job, kind)
+        if found is not None or not renders.is_pending(job, kind):
+            return found
+    return None
+
+
+def _download(request: HttpRequest, job, kind: str) -> HttpResponse:
+    """Serve the rendered file, or have a worker make it: wait a few seconds for it (most
+    renders take less), then show a page that refreshes until it is there."""
+    found = renders.find(job, kind)
+    context = {"job": job, "url": request.path, "refresh": WAIT_REFRESH_SECONDS}
+    if found is not None:
+        if request.GET.get("wait"):  # the waiting page's refresh: say it is ready, no loop
+            context.update(ready=True, filename=found.filename)
+            return render(request, "tools/download_wait.html", context)
+        return _respond(found, attachment=True, cache="private, no-store")
+    if not renders.is_pending(job, kind):
+        limited = render_limit(request)
+        if limited is not None:
+            return limited
+    error = renders.request(job, kind)
+    if not error and not request.GET.get("wait"):
+        found = _wait_for(job, kind)
+        if found is not None:
+            return _respond(found, attachment=True, cache="private, no-store")
+        error = renders.request(job, kind)  # reports a failure that happened meanwhile
+    if error:
+        return render(request, "tools/download_wait.html", {**context, "error": error}, status=422)
+    response = render(request, "tools/download_wait.html", context, status=202)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 @require_GET
 @unavailable_as_503
 def download(request: HttpRequest, code: uuid.UUID, fmt: str) -> HttpResponse:
     job = get_job_or_404(request, code)
     if fmt not in rendering.FORMATS:
         raise Http404("No such format")
-    return _respond(rendering.download(job, fmt), attachment=True, cache="private, no-store")
+    return _download(request, job, fmt)
 
 
 def _subject_index(job, index: int) -> int:
@@ -90,8 +134,7 @@ def _subject_index(job, index: int) -> int:
 @unavailable_as_503
 def subject_download(request: HttpRequest, code: uuid.UUID, index: int) -> HttpResponse:
     job = get_job_or_404(request, code)
-    found = rendering.subject_download(job, _subject_index(job, index))
-    return _respond(found, attachment=True, cache="private, no-store")
+    return _download(request, job, f"subject-{_subject_index(job, index)}")
 
 
 @require_GET

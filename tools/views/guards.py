@@ -15,12 +15,14 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from tools.ratelimit import check_setting_rate
-from tools.services.jobs import ServiceUnavailable
+from tools.services import metrics
+from tools.services.jobs import Busy, ServiceUnavailable
 from tools.services.storage import StorageUnavailable
 
 log = logging.getLogger(__name__)
 
 UPLOAD_SCOPE = "upload"
+RENDER_SCOPE = "render"
 RETRY_AFTER_UNAVAILABLE = 120  # seconds
 
 View = Callable[..., HttpResponse]
@@ -30,11 +32,11 @@ def wants_json(request: HttpRequest) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
 
-def too_many_requests(request: HttpRequest, retry_after: int) -> HttpResponse:
-    message = (
-        "You have uploaded a lot of images in a short time. "
-        f"Please wait {retry_after} seconds and try again."
-    )
+def too_many_requests(
+    request: HttpRequest, retry_after: int, what: str = "uploaded a lot of images"
+) -> HttpResponse:
+    metrics.count("rejected_rate_limit")
+    message = f"You have {what} in a short time. Please wait {retry_after} seconds and try again."
     if wants_json(request):
         response = JsonResponse({"errors": [message]}, status=429)
     else:
@@ -44,12 +46,15 @@ def too_many_requests(request: HttpRequest, retry_after: int) -> HttpResponse:
     return response
 
 
-def unavailable(request: HttpRequest, message: str) -> HttpResponse:
+def unavailable(
+    request: HttpRequest, message: str, retry_after: int = RETRY_AFTER_UNAVAILABLE
+) -> HttpResponse:
     if wants_json(request):
         response = JsonResponse({"errors": [message]}, status=503)
     else:
-        response = render(request, "tools/unavailable.html", {"message": message}, status=503)
-    response["Retry-After"] = str(RETRY_AFTER_UNAVAILABLE)
+        context = {"message": message, "retry_after": retry_after}
+        response = render(request, "tools/unavailable.html", context, status=503)
+    response["Retry-After"] = str(retry_after)
     return response
 
 
@@ -69,6 +74,31 @@ def rate_limited_uploads(view: View) -> View:
     return wrapper
 
 
+def rate_limited_renders(view: View) -> View:
+    """Background changes (POST) and new downloads (see files.download) share a per-address
+    limit, kept in the cache for all processes: each may cost a full-resolution render."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if request.method == "POST":
+            limited = render_limit(request)
+            if limited is not None:
+                return limited
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def render_limit(request: HttpRequest) -> HttpResponse | None:
+    """A 429 response when the client is over PIXELFORGE_RENDER_RATE_LIMIT, else None."""
+    decision = check_setting_rate(
+        request, scope=RENDER_SCOPE, setting="PIXELFORGE_RENDER_RATE_LIMIT"
+    )
+    if decision.allowed:
+        return None
+    return too_many_requests(request, decision.retry_after, what="changed or downloaded a lot")
+
+
 def unavailable_as_503(view: View) -> View:
     """A missing model or an unusable media store gives a 503 page that says so."""
 
@@ -76,8 +106,10 @@ def unavailable_as_503(view: View) -> View:
     def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
         try:
             return view(request, *args, **kwargs)
+        except Busy as exc:
+            return unavailable(request, str(exc), retry_after=exc.retry_after)
         except ServiceUnavailable as exc:
-            return unavailable(request, str(exc))  # create_job logged it with the job code
+            return unavailable(request, str(exc))  # the service logged it with the job code
         except StorageUnavailable as exc:
             log.error("Media storage unavailable on %s: %s", request.path, exc)
             return unavailable(request, str(ServiceUnavailable("stored results cannot be read")))

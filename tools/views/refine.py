@@ -59,12 +59,14 @@ def _refine(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
 
 
 def _run(job: Job, parsed: RefineRequest) -> Revision:
+    """The action runs in a task worker (matting is heavy); this waits for its answer."""
     if parsed.action == "use":
-        return service.use_revision(job, parsed.revision)
+        return service.queue_action(job, {"action": "use", "revision": parsed.revision})
     if parsed.action == "remove_subject":
-        return service.remove_subject(job, parsed.subject, base=parsed.base)
-    keep, remove = service.split_strokes(service.decode_mask(parsed.strokes.read()))
-    return service.refine_job(job, keep, remove, base=parsed.base)
+        action = {"action": "remove_subject", "subject": parsed.subject, "base": parsed.base}
+        return service.queue_action(job, action)
+    action = {"action": "strokes", "base": parsed.base}
+    return service.queue_action(job, action, strokes=parsed.strokes.read())
 
 
 def state(job: Job, revision: Revision | None) -> dict[str, object]:

@@ -8,16 +8,18 @@ import uuid
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from tools import pipeline
 from tools.backgrounds import BACKGROUNDS
 from tools.forms import ACCEPT_ATTR, COLOR_PRESETS, BackgroundForm, max_upload_bytes
+from tools.models import Job
 from tools.services import jobs, rendering
 from tools.uploads import cap_uploads, oversize_fields, unreadable_body
 from tools.views.access import get_job_or_404
-from tools.views.guards import unavailable_as_503, wants_json
+from tools.views.guards import rate_limited_renders, unavailable_as_503, wants_json
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +43,23 @@ def _page(request: HttpRequest, job, form: BackgroundForm, *, status: int = 200)
     return render(request, "tools/result.html", context, status=status)
 
 
+POLL_SECONDS = 2  # how often the waiting page refreshes without JavaScript
+
+
+def _waiting(request: HttpRequest, job: Job) -> HttpResponse:
+    """The page of a job that is not done: its state, place in the queue and an estimate,
+    updating itself (tool.js polls the status URL; a meta refresh without JavaScript)."""
+    context = {
+        "job": job,
+        "progress": jobs.progress(job),
+        "stages": Job.Stage.choices,
+        "refresh": POLL_SECONDS if job.status != Job.Status.FAILED else None,
+    }
+    return render(request, "tools/waiting.html", context)
+
+
 @csrf_exempt
+@rate_limited_renders
 @unavailable_as_503
 def result(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     if request.method == "POST":
@@ -56,7 +74,9 @@ def result(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
 
 @csrf_protect
 def _result(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
-    job = get_job_or_404(request, code)
+    job = get_job_or_404(request, code, done=request.method == "POST")
+    if job.status != Job.Status.DONE:
+        return _waiting(request, job)
     if request.method != "POST":
         choice = rendering.choice_of(job)
         initial = BackgroundForm.initial_for(choice, job.subjects)
@@ -85,6 +105,19 @@ def _result(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
 @require_POST
 @unavailable_as_503
 def delete(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
-    job = get_job_or_404(request, code)
+    """Delete a result now, or cancel a job that is still waiting or being processed."""
+    job = get_job_or_404(request, code, done=False)
+    cancelled = job.status in (Job.Status.QUEUED, Job.Status.PROCESSING)
     jobs.delete_job(job)
-    return redirect(reverse("tools:remove_background") + "?deleted=1")
+    if wants_json(request):
+        return JsonResponse({"state": "cancelled" if cancelled else "deleted"})
+    done = "?cancelled=1" if cancelled else "?deleted=1"
+    return redirect(reverse("tools:remove_background") + done)
+
+
+@never_cache
+@require_GET
+def status(request: HttpRequest, code: uuid.UUID) -> JsonResponse:
+    """The job's state as JSON, for the waiting page's script (and anyone polling)."""
+    job = get_job_or_404(request, code, done=False)
+    return JsonResponse(jobs.status_document(job))

@@ -9,11 +9,10 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
-from tools import pipeline
 from tools.forms import ACCEPT_ATTR, ACCEPTED_TEXT, SampleForm, UploadForm, max_upload_bytes
 from tools.models import Job
-from tools.samples import SAMPLES
-from tools.services.jobs import JobFailed, create_job
+from tools.samples import SAMPLES, SAMPLES_BY_NAME
+from tools.services.jobs import submit
 from tools.uploads import cap_uploads, oversize_fields, unreadable_body
 from tools.views.guards import rate_limited_uploads, unavailable_as_503, wants_json
 
@@ -34,20 +33,32 @@ def _page(
         "accepted_text": ACCEPTED_TEXT,
         "max_bytes": max_upload_bytes(),
         "deleted": request.GET.get("deleted") == "1",
+        "cancelled": request.GET.get("cancelled") == "1",
     }
     return render(request, "tools/remove_background.html", context, status=status)
 
 
-def _process(request: HttpRequest, form: UploadForm | SampleForm, field: str) -> HttpResponse:
-    try:
-        job = create_job(form.cleaned_data[field], filename=form.filename)
-    except (pipeline.PipelineError, JobFailed) as exc:
-        return _page(request, UploadForm(), status=422, error=str(exc))
-    if form.notice:
-        messages.info(request, form.notice)  # shown on the result page
+def _queue(
+    request: HttpRequest, data: bytes, size: tuple[int, int], filename: str, notice: str = ""
+) -> HttpResponse:
+    """Queue the validated upload for a worker and answer at once: the result page waits."""
+    job = submit(data, size=size, filename=filename)
+    if notice:
+        messages.info(request, notice)  # shown on the result page
     if wants_json(request):
-        return JsonResponse({"url": job_url(job)}, status=201)
+        status_url = reverse("tools:status", kwargs={"code": job.code})
+        return JsonResponse({"url": job_url(job), "status_url": status_url}, status=201)
     return redirect("tools:result", code=job.code)
+
+
+def _upload_bytes(request: HttpRequest) -> bytes:
+    """The uploaded file's bytes as received (read before the form decodes and closes it)."""
+    upload = request.FILES.get("image")
+    if upload is None:
+        return b""
+    data = upload.read()
+    upload.seek(0)
+    return data
 
 
 def job_url(job: Job) -> str:
@@ -70,10 +81,12 @@ def remove_background(request: HttpRequest) -> HttpResponse:
 def _remove_background(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return _page(request, UploadForm())
+    data = _upload_bytes(request)
     form = UploadForm(request.POST, request.FILES, oversize=oversize_fields(request))
     if not form.is_valid():
         return _page(request, form, status=422)
-    return _process(request, form, "image")
+    size = form.cleaned_data["image"].size
+    return _queue(request, data, size, form.filename, form.notice)
 
 
 @require_POST
@@ -83,4 +96,5 @@ def sample(request: HttpRequest) -> HttpResponse:
     form = SampleForm(request.POST)
     if not form.is_valid():
         return _page(request, UploadForm(), status=422, error="Choose one of the sample photos.")
-    return _process(request, form, "sample")
+    data = SAMPLES_BY_NAME[form.data["sample"]].file_path().read_bytes()
+    return _queue(request, data, form.cleaned_data["sample"].size, form.filename)

@@ -1,4 +1,5 @@
-"""python manage.py purge_expired: delete expired jobs and their files (run it from cron)."""
+"""python manage.py purge_expired: run the worker's sweep once, now (the worker runs it on its
+own every PIXELFORGE_PURGE_INTERVAL_SECONDS; no cron is needed)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,16 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from tools.services.jobs import purge_expired
+from tools.services.sweep import sweep
 
 
 class Command(BaseCommand):
-    help = "Delete every expired job and its files. Safe to run at any time, as often as you like."
+    help = "Delete expired jobs, fail stalled ones, remove failed jobs' files and stray folders."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        count = purge_expired()
-        self.stdout.write(f"Purged {count} expired job{'s' if count != 1 else ''}.")
+        report = sweep()
+        count = report.expired
+        self.stdout.write(
+            f"Purged {count} expired job{'s' if count != 1 else ''}; "
+            f"{report.stale} stalled, {report.orphans} stray folder(s)."
+        )

@@ -18,6 +18,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from tools import pipeline
+from tools.apps import configure_pipeline
 from tools.images import decode_within_limits, load_within_limits
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        configure_pipeline()
         inputs: list[Path] = options["inputs"]
         if options["output"] is not None and len(inputs) > 1:
             raise CommandError("-o/--output takes a single input; use --out-dir for several.")

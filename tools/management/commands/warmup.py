@@ -8,12 +8,14 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from tools import pipeline
+from tools.apps import configure_pipeline
 
 
 class Command(BaseCommand):
     help = "Compile pymatting's numba functions into the on-disk cache (NUMBA_CACHE_DIR)."
 
     def handle(self, *args: Any, **options: Any) -> None:
+        configure_pipeline()
         started = time.perf_counter()
         pipeline.warmup()
         self.stdout.write(

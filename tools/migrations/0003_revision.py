@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tools", "0001_initial"),
+        ("tools", "0002_job_states"),
     ]
 
     operations = [

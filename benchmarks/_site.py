@@ -1,0 +1,158 @@
+"""The production processes for benchmarks/load.py: gunicorn, workers and nginx on loopback."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"  # the only address the benchmark ever talks to
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def site_env(
+    work: Path, *, web_port: int, database_url: str | None, workers: int
+) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "GUNICORN_"))}
+    env.update(
+        DJANGO_DEBUG="false",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DJANGO_ALLOWED_HOSTS=HOST,
+        DJANGO_SECURE_SSL_REDIRECT="false",  # plain http on the loopback
+        DJANGO_HSTS_SECONDS="0",
+        DJANGO_MEDIA_ROOT=str(work / "media"),
+        DJANGO_STATIC_ROOT=str(work / "static"),
+        DJANGO_CACHE_URL=f"file://{work / 'cache'}",
+        DJANGO_LOG_LEVEL="WARNING",
+        DATABASE_URL=database_url or f"sqlite:///{work / 'db.sqlite3'}",
+        PIXELFORGE_UPLOAD_RATE_LIMIT="0",
+        PIXELFORGE_API_RATE_LIMIT="0",
+        PIXELFORGE_RENDER_RATE_LIMIT="0",
+        PIXELFORGE_TRUSTED_PROXY_COUNT="1",  # behind nginx, as deployed
+        PIXELFORGE_MAX_QUEUE="1000",
+        GUNICORN_BIND=f"{HOST}:{web_port}",
+        GUNICORN_LOG_LEVEL="warning",
+        GUNICORN_ACCESS_LOG="",
+        PYTHONUNBUFFERED="1",
+    )
+    env.setdefault("NUMBA_CACHE_DIR", str(REPO / ".numba-cache"))
+    return env
+
+
+def manage(env: dict[str, str], *args: str) -> str:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=REPO,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    ).stdout
+
+
+def start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    with open(log, "ab") as out:
+        return subprocess.Popen(
+            args, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+
+def start_gunicorn(env: dict[str, str], work: Path) -> subprocess.Popen:
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    return start(
+        [str(gunicorn), "-c", "gunicorn.conf.py", "pixelforge.wsgi"], env, work / "web.log"
+    )
+
+
+def start_worker(env: dict[str, str], work: Path) -> subprocess.Popen:
+    return start([sys.executable, "manage.py", "worker"], env, work / "worker.log")
+
+
+def start_nginx(env: dict[str, str], work: Path, *, port: int, web_port: int) -> subprocess.Popen:
+    run = work / "nginx"
+    run.mkdir(exist_ok=True)
+    config = manage(
+        env,
+        "nginx_config",
+        "--listen",
+        f"{HOST}:{port}",
+        "--upstream",
+        f"{HOST}:{web_port}",
+        "--standalone",
+        str(run),
+    )
+    (run / "nginx.conf").write_text(config)
+    return start(["nginx", "-c", str(run / "nginx.conf"), "-p", str(run)], env, run / "out.log")
+
+
+def wait_for_port(port: int, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex((HOST, port)) == 0:
+                return
+        time.sleep(0.2)
+    raise TimeoutError(f"nothing listens on {HOST}:{port}")
+
+
+def stop(process: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
+    if process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, sig)
+        process.wait(timeout=30)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def children(parent: int) -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == parent:
+            pids.append(int(entry.name))
+    return pids
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User plus system CPU time of the processes (threads included), from /proc/<pid>/stat."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
+def peak_mb(pid: int) -> float:
+    """VmHWM: the process's peak resident memory so far."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0

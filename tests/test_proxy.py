@@ -1,0 +1,153 @@
+"""gunicorn behind a real nginx, as deployed (deploy/nginx.conf.template): slow clients hold
+nginx connections, never gunicorn threads, so pages keep answering. Figures under load are
+measured by benchmarks/load.py; here only a generous bound is checked."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from tests import servers
+from tests.conftest import REPO
+
+pytestmark = [
+    pytest.mark.proxy,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(not shutil.which("nginx"), reason="nginx is not installed"),
+]
+
+SLOW_CLIENTS = 50
+GENEROUS_SECONDS = 5.0  # a page view must never wait for the slow clients
+
+
+@pytest.fixture
+def proxied_site(tmp_path):
+    media, cache, static, run = (tmp_path / name for name in ("media", "cache", "static", "run"))
+    for folder in (media, cache, static, run):
+        folder.mkdir()
+    env = servers.site_env(media, cache, DJANGO_STATIC_ROOT=str(static))
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=REPO,
+        env=env,
+        check=True,
+    )
+    web_port, proxy_port = servers.free_port(), servers.free_port()
+    gunicorn = servers.start(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            "gunicorn.conf.py",
+            "pixelforge.wsgi",
+            "--bind",
+            f"127.0.0.1:{web_port}",
+            "--workers",
+            "1",
+            "--threads",
+            "2",
+        ],
+        {**env, "GUNICORN_ACCESS_LOG": ""},
+        run / "gunicorn.log",
+    )
+    config = subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "nginx_config",
+            "--listen",
+            f"127.0.0.1:{proxy_port}",
+            "--upstream",
+            f"127.0.0.1:{web_port}",
+            "--standalone",
+            str(run),
+        ],
+        cwd=REPO,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    (run / "nginx.conf").write_text(config)
+    nginx = servers.start(
+        ["nginx", "-c", str(run / "nginx.conf"), "-p", str(run)], env, run / "nginx.out"
+    )
+    try:
+        servers.wait_for_port(web_port)
+        servers.wait_for_port(proxy_port)
+        yield f"http://127.0.0.1:{proxy_port}", static
+    finally:
+        servers.stop(nginx)
+        servers.stop(gunicorn)
+
+
+def timed_get(url: str) -> tuple[int, float]:
+    started = time.monotonic()
+    with urllib.request.urlopen(url, timeout=30) as response:
+        response.read()
+        return response.status, time.monotonic() - started
+
+
+def open_slow_clients(port: int, count: int) -> list[socket.socket]:
+    """Half send their headers a byte at a time, half a large body a byte at a time."""
+    sockets = []
+    for i in range(count):
+        sock = socket.create_connection(("127.0.0.1", port))
+        if i % 2:
+            sock.sendall(
+                b"POST /tools/remove-background/ HTTP/1.1\r\nHost: localhost\r\n"
+                b"Content-Type: multipart/form-data; boundary=x\r\nContent-Length: 1000000\r\n\r\n"
+            )
+        else:
+            sock.sendall(b"G")
+        sockets.append(sock)
+    return sockets
+
+
+def trickle(sockets: list[socket.socket], stop: threading.Event) -> None:
+    while not stop.wait(1.0):
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.send(b"E")
+
+
+def test_pages_answer_while_slow_clients_trickle_in(proxied_site):
+    base, _static = proxied_site
+    port = int(base.rsplit(":", 1)[1])
+    sockets = open_slow_clients(port, SLOW_CLIENTS)
+    stop = threading.Event()
+    thread = threading.Thread(target=trickle, args=(sockets, stop), daemon=True)
+    thread.start()
+    try:
+        time.sleep(1.5)  # let them occupy whatever they can
+        for path in ("/", "/blog/", "/tools/remove-background/", "/healthz") * 3:
+            status, seconds = timed_get(base + path)
+            assert status == 200
+            assert seconds < GENEROUS_SECONDS, (path, seconds)
+    finally:
+        stop.set()
+        thread.join()
+        for sock in sockets:
+            sock.close()
+
+
+def test_static_files_come_from_nginx_and_forwarded_headers_reach_the_site(proxied_site):
+    base, static = proxied_site
+    css = next(static.rglob("site*.css")).relative_to(static)
+    with urllib.request.urlopen(f"{base}/static/{css}", timeout=10) as response:
+        assert response.status == 200
+        assert "immutable" in response.headers["Cache-Control"]
+    # The site sees nginx's X-Forwarded-For: metrics through the proxy need the token.
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(f"{base}/metrics", timeout=10)
+    assert refused.value.code == 403

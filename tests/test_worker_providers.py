@@ -1,0 +1,27 @@
+"""PIXELFORGE_ONNX_PROVIDERS reaches the workers' onnxruntime sessions (CPU by default)."""
+
+from __future__ import annotations
+
+import warnings
+
+from tools import pipeline
+from tools.apps import configure_pipeline
+
+
+def test_the_providers_setting_reaches_the_session_and_falls_back_to_the_cpu(settings):
+    settings.PIXELFORGE_ONNX_PROVIDERS = ["CUDAExecutionProvider", "CPUExecutionProvider"]
+    try:
+        configure_pipeline()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            session = pipeline.get_session("u2netp")
+        import onnxruntime
+
+        if "CUDAExecutionProvider" in onnxruntime.get_available_providers():  # a GPU build
+            assert session.get_providers()[0] == "CUDAExecutionProvider"
+        else:  # asked for CUDA first: onnxruntime says it is not here and uses the CPU
+            assert any("CUDAExecutionProvider" in str(w.message) for w in caught)
+            assert session.get_providers() == ["CPUExecutionProvider"]
+    finally:
+        settings.PIXELFORGE_ONNX_PROVIDERS = ["CPUExecutionProvider"]
+        configure_pipeline()

@@ -1,0 +1,61 @@
+"""python manage.py worker: run background jobs, and the periodic sweep beside them.
+
+Runs the worker of the configured task backend (PIXELFORGE_TASKS_BACKEND): `db_worker` for the
+database backend, RQ's worker for Redis. A thread sweeps expired and stalled jobs every
+PIXELFORGE_PURGE_INTERVAL_SECONDS, so no cron job is needed.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
+
+from tools.apps import configure_pipeline
+from tools.services.sweep import maybe_sweep
+
+
+def sweep_forever(stop: threading.Event) -> None:
+    try:
+        while not stop.is_set():
+            maybe_sweep()
+            stop.wait(settings.PIXELFORGE_PURGE_INTERVAL_SECONDS)
+    finally:
+        connection.close()
+
+
+class Command(BaseCommand):
+    help = "Run queued background-removal jobs and the periodic sweep (no cron needed)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--interval", type=float, default=0.5, help="Polling (database).")
+        parser.add_argument("--no-sweep", action="store_true", help="Leave sweeping to others.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        configure_pipeline()
+        stop = threading.Event()
+        if not options["no_sweep"]:
+            threading.Thread(target=sweep_forever, args=(stop,), daemon=True).start()
+        backend = settings.PIXELFORGE_TASKS_BACKEND
+        try:
+            if backend == "database":
+                call_command(
+                    "db_worker", interval=options["interval"], startup_delay=False, reload=False
+                )
+            elif backend == "rq":
+                # SimpleWorker runs jobs in this process, so the model session is loaded once
+                # per worker instead of once per job in a forked work horse.
+                call_command(
+                    "rqworker",
+                    "default",
+                    job_class="django_tasks_rq.Job",
+                    worker_class="rq.worker.SimpleWorker",
+                )
+            else:
+                raise CommandError(f"The {backend!r} task backend has no worker to run.")
+        finally:
+            stop.set()

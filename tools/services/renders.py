@@ -1,0 +1,124 @@
+"""Full-resolution downloads, rendered once per option set by a worker and kept with the job.
+
+A download GET finds the file for the job's current choice in the job's folder, or asks a
+worker to make it (``tools.tasks.render_download``) and shows a waiting page until it is
+there. The key covers everything the pixels depend on, so a changed choice gets a new file
+and going back to an earlier choice finds the earlier file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+
+from django.core.cache import cache
+from django.core.files.storage import default_storage
+
+from tools.models import Job, job_dir
+from tools.services import metrics, rendering, storage
+from tools.services.rendering import Download
+
+log = logging.getLogger(__name__)
+
+PENDING_SECONDS = 300  # a render not done in this long may be asked for again
+ERROR_SECONDS = 300
+
+
+def kinds(job: Job) -> list[str]:
+    return [*rendering.FORMATS, *(f"subject-{s['index']}" for s in job.subjects)]
+
+
+def key_of(job: Job, kind: str) -> str:
+    choice = rendering.choice_of(job).to_saved()
+    if kind.startswith("subject-"):
+        choice = {}  # a subject on its own ignores the background choice
+    if choice.get("background") == "image":
+        choice["background_version"] = job.options_version
+    text = json.dumps([kind, choice], sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+def path_of(job: Job, kind: str, key: str) -> str:
+    return f"{job_dir(job.code)}/render-{key}"
+
+
+def _marker(job: Job, key: str) -> str:
+    return f"tools:render:{job.code}:{key}"
+
+
+def _error_key(job: Job, key: str) -> str:
+    return f"tools:render-error:{job.code}:{key}"
+
+
+def describe(job: Job, kind: str) -> tuple[str, str]:
+    """(content type, file name) of a download."""
+    stem = rendering.file_stem(job)
+    if kind.startswith("subject-"):
+        index = int(kind.removeprefix("subject-"))
+        return "image/png", f"{stem}-subject-{index + 1}.png"
+    encoder, extension, suffix = rendering.FORMATS[kind]
+    content_type = "image/png" if encoder == "mask" else f"image/{encoder}"
+    return content_type, f"{stem}-{suffix}.{extension}"
+
+
+def find(job: Job, kind: str) -> Download | None:
+    path = path_of(job, kind, key_of(job, kind))
+    with storage.storage_guard(f"look for {path}"):
+        if not default_storage.exists(path):
+            return None
+    content_type, filename = describe(job, kind)
+    return Download(storage.read_path(path), content_type, filename)
+
+
+def is_pending(job: Job, kind: str) -> bool:
+    return cache.get(_marker(job, key_of(job, kind))) is not None
+
+
+def request(job: Job, kind: str) -> str | None:
+    """Ask a worker for the download (once); None while it is pending, or an error message."""
+    from tools import tasks
+
+    key = key_of(job, kind)
+    error = cache.get(_error_key(job, key))
+    if error:
+        cache.delete_many([_error_key(job, key), _marker(job, key)])
+        return error
+    if cache.add(_marker(job, key), 1, timeout=PENDING_SECONDS):
+        tasks.render_download.enqueue(str(job.code), kind, key)
+    return None
+
+
+def make(code: str, kind: str, key: str) -> str:
+    """In the worker: render ``kind`` for the job's current choice and store it."""
+    job = Job.objects.live().done().filter(code=code).first()
+    if job is None:
+        return "gone"
+    if key_of(job, kind) != key:  # the choice changed since; the page will ask again
+        cache.delete(_marker(job, key))
+        return "stale"
+    try:
+        data = render_bytes(job, kind)
+        storage.store(path_of(job, kind, key), data)
+    except Exception as exc:
+        log.exception("Render %s of job %s failed", kind, job.code)
+        message = (
+            str(exc)
+            if isinstance(exc, ValueError)
+            else ("This download could not be made. Please try again, or change the settings.")
+        )
+        cache.set(_error_key(job, key), message, timeout=ERROR_SECONDS)
+        return "failed"
+    finally:
+        cache.delete(_marker(job, key))
+    if not Job.objects.filter(pk=job.pk).exists():  # deleted meanwhile
+        storage.delete_files(job.code)
+        return "gone"
+    metrics.count("renders")
+    return "done"
+
+
+def render_bytes(job: Job, kind: str) -> bytes:
+    if kind.startswith("subject-"):
+        return rendering.subject_download(job, int(kind.removeprefix("subject-"))).data
+    return rendering.download(job, kind).data

@@ -1,0 +1,94 @@
+"""The periodic clean-up, run by the worker (no cron needed): nothing is left behind.
+
+- expired jobs go with their files;
+- a processing job whose worker stopped reporting (killed, out of memory) is failed with a
+  message, so its visitor learns within a minute;
+- failed jobs keep their row (for its reference) but no files;
+- a folder under jobs/ without a row (a cancelled job a worker was still writing) goes;
+- finished task records of the database backend older than the retention go.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+
+from tools.models import Job
+from tools.services import storage
+from tools.services.jobs import fail
+
+log = logging.getLogger(__name__)
+
+SWEEP_LOCK = "tools:sweep"
+STALE_MESSAGE = (
+    "Processing stopped unexpectedly (the server may have run out of memory on this image). "
+    "Please try again, or try a smaller image. (Reference: {code})"
+)
+
+
+@dataclass
+class SweepReport:
+    expired: int = 0
+    stale: int = 0
+    failed_files: int = 0
+    orphans: int = 0
+
+
+def sweep(now: timezone.datetime | None = None) -> SweepReport:
+    now = now or timezone.now()
+    report = SweepReport()
+    for job in Job.objects.expired(now).only("id", "code"):
+        storage.delete_files(job.code)
+        job.delete()
+        report.expired += 1
+    stale_before = now - timedelta(seconds=settings.PIXELFORGE_JOB_STALE_SECONDS)
+    for job in Job.objects.stale(stale_before):
+        log.error("Job %s: its worker stopped reporting; marking it failed", job.code)
+        fail(job, STALE_MESSAGE.format(code=job.code))
+        report.stale += 1
+    for job in Job.objects.filter(status=Job.Status.FAILED).exclude(original=""):
+        fail(job, job.error)
+        report.failed_files += 1
+    known = {str(code) for code in Job.objects.values_list("code", flat=True)}
+    for name in storage.job_codes_on_disk():
+        if name not in known:
+            storage.delete_files(_code_or_name(name))
+            report.orphans += 1
+    _prune_task_results(now)
+    return report
+
+
+def _code_or_name(name: str) -> object:
+    try:
+        return uuid.UUID(name)
+    except ValueError:
+        return name
+
+
+def _prune_task_results(now: timezone.datetime) -> None:
+    if settings.PIXELFORGE_TASKS_BACKEND != "database":
+        return
+    from django_tasks_db.models import DBTaskResult
+
+    keep = timedelta(minutes=settings.PIXELFORGE_RESULT_RETENTION_MINUTES)
+    DBTaskResult.objects.filter(finished_at__lt=now - keep).delete()
+
+
+def maybe_sweep() -> SweepReport | None:
+    """Sweep at most once per PIXELFORGE_PURGE_INTERVAL_SECONDS across all workers."""
+    if not cache.add(SWEEP_LOCK, 1, timeout=settings.PIXELFORGE_PURGE_INTERVAL_SECONDS):
+        return None
+    try:
+        report = sweep()
+    except Exception:
+        log.exception("Sweep failed")
+        return None
+    if report.expired or report.stale or report.orphans or report.failed_files:
+        log.info("Sweep: %s", report)
+    return report

@@ -1,0 +1,35 @@
+"""Background tasks, through Django's Tasks API (the django-tasks backport on Django 5.2).
+
+Each task only calls a service function; the services do the work and are tested on their
+own. The backend (database by default, RQ on Redis for several hosts) is TASKS in settings.
+"""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+
+@task()
+def process_job(code: str) -> str:
+    """Remove the background of a queued job (tools/services/processing.py)."""
+    from tools.apps import configure_pipeline
+    from tools.services import processing
+
+    configure_pipeline()
+    return processing.run_job(code)
+
+
+@task()
+def render_download(code: str, kind: str, key: str) -> str:
+    """Make one full-resolution download for a job's current choice (tools/services/renders.py)."""
+    from tools.services import renders
+
+    return renders.make(code, kind, key)
+
+
+@task()
+def refine_cutout(code: str, action: dict) -> dict:
+    """Re-solve a job's cut-out around brush strokes, or undo/redo (tools/services/refine.py)."""
+    from tools.services import refine
+
+    return refine.run_action(code, action)
