@@ -11,6 +11,7 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 IMMEDIATE_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+LOCMEM_CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 
 @pytest.fixture(scope="session")
@@ -33,4 +34,4 @@ def _test_settings(settings, tmp_path_factory):
     settings.PIXELFORGE_UPLOAD_RATE_LIMIT = ""  # tests that check the limit set their own
     settings.PIXELFORGE_RENDER_RATE_LIMIT = ""
     settings.TASKS = IMMEDIATE_TASKS
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.CACHES = LOCMEM_CACHES

@@ -8,6 +8,8 @@ from PIL import Image, ImageDraw
 
 from tests.api_support import FAST, configure_api, image_bytes, post, result_image, subject_image
 
+pytestmark = pytest.mark.django_db
+
 SIZE = (240, 180)  # a red disc, x 72..168, y 45..144, on light grey
 PHOTO = image_bytes(subject_image(SIZE))
 

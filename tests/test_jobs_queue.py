@@ -232,8 +232,8 @@ def test_a_large_upload_is_checked_by_its_header_and_decoded_by_the_worker(clien
     assert "We could not remove the background" in page
     job.refresh_from_db()
     assert "could not be read as an image" in job.error and "Upload a JPEG" in job.error
-    # Over the limits is still refused at once, from the header alone.
-    settings.PIXELFORGE_MAX_SIDE = 300
+    # Over the input limit is still refused at once, from the header alone.
+    settings.PIXELFORGE_MAX_INPUT_PIXELS = settings.PIXELFORGE_MAX_PIXELS = 100_000
     response = client.post(TOOL_URL, {"image": _file(out.getvalue())})
     assert response.status_code == 422
     assert "400 x 300 pixels" in response.content.decode()

@@ -17,7 +17,7 @@ from django.test import Client, override_settings
 from PIL import Image, ImageFilter
 from scipy import ndimage
 
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, IMMEDIATE_TASKS, LOCMEM_CACHES
 from tests.tool_helpers import TOOL_URL, open_image, result_url, scene
 from tools.models import Job
 from tools.pipeline.composite import blur_radius
@@ -74,7 +74,13 @@ def photo(request, django_db_setup, django_db_blocker, tmp_path_factory):
     media = tmp_path_factory.mktemp("matrix-media")
     with (
         django_db_blocker.unblock(),
-        override_settings(MEDIA_ROOT=media, PIXELFORGE_UPLOAD_RATE_LIMIT=""),
+        override_settings(
+            MEDIA_ROOT=media,
+            PIXELFORGE_UPLOAD_RATE_LIMIT="",
+            PIXELFORGE_RENDER_RATE_LIMIT="",
+            TASKS=IMMEDIATE_TASKS,
+            CACHES=LOCMEM_CACHES,
+        ),
     ):
         client = Client()
         upload = SimpleUploadedFile("photo.jpg", PHOTOS[request.param](), "image/jpeg")

@@ -35,6 +35,10 @@ def key_of(job: Job, kind: str) -> str:
         choice = {}  # a subject on its own ignores the background choice
     if choice.get("background") == "image":
         choice["background_version"] = job.options_version
+    # A refined cut-out (tools/services/refine.py) is another result: its own renders.
+    revision = job.revisions.filter(is_current=True).values_list("number", flat=True).first()
+    if revision:
+        choice["revision"] = revision
     text = json.dumps([kind, choice], sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:20]
 
@@ -57,9 +61,9 @@ def describe(job: Job, kind: str) -> tuple[str, str]:
     if kind.startswith("subject-"):
         index = int(kind.removeprefix("subject-"))
         return "image/png", f"{stem}-subject-{index + 1}.png"
-    encoder, extension, suffix = rendering.FORMATS[kind]
-    content_type = "image/png" if encoder == "mask" else f"image/{encoder}"
-    return content_type, f"{stem}-{suffix}.{extension}"
+    output = rendering.FORMATS[kind]
+    suffix = "mask" if kind == "mask" else "no-bg"
+    return output.content_type, f"{stem}-{suffix}.{output.extension}"
 
 
 def find(job: Job, kind: str) -> Download | None:
