@@ -35,3 +35,6 @@ def _test_settings(settings, tmp_path_factory):
     settings.PIXELFORGE_RENDER_RATE_LIMIT = ""
     settings.TASKS = IMMEDIATE_TASKS
     settings.CACHES = LOCMEM_CACHES
+    from django.core.cache import cache
+
+    cache.clear()  # counters and rate limits start at zero in every test
