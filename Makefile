@@ -52,11 +52,14 @@ run: setup
 	trap 'kill $$WORKER 2>/dev/null; wait $$WORKER 2>/dev/null' EXIT INT TERM; \
 	$(MANAGE) runserver 127.0.0.1:8000
 
-# Browser tests drive Debian's Chromium through Playwright (it cannot download its own).
+# Browser tests drive Debian's Chromium through Playwright (it cannot download its own); the
+# proxy tests run the site behind Debian's nginx; the queue tests on RQ need redis-server.
 chromium:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@command -v chromium >/dev/null 2>&1 && command -v nginx >/dev/null 2>&1 \
+	  && command -v redis-server >/dev/null 2>&1 || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium chromium-driver; }
+	  $$SUDO apt-get update -qq \
+	  && $$SUDO apt-get install -y -qq chromium chromium-driver nginx redis-server; }
 
 test: models-all warmup chromium
 	$(PY) -m pytest
