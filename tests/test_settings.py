@@ -86,7 +86,9 @@ def test_it_defaults_to_sqlite():
 
 
 def settings_in_subprocess(code: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "AWS_"))}
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "AWS_", "DATABASE_"))
+    }
     return subprocess.run(
         [sys.executable, "-c", "import django; django.setup(); " + code],
         cwd=REPO,
