@@ -60,3 +60,16 @@ def page(context):
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    """axe.min.js, fetched by `make axe` (tests/browser/axe.py). Missing or altered, the test
+    fails (never skips) with the command that fetches it."""
+    from tests.browser.axe import axe_source as read
+    from tools.pipeline.provision import ProvisionError
+
+    try:
+        return read()
+    except (FileNotFoundError, ProvisionError) as exc:
+        pytest.fail(str(exc), pytrace=False)

