@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.numba-cache
 
-.PHONY: help install npm models models-all warmup migrate articles setup run test test-postgres test-fast lint format chromium \
+.PHONY: help install npm models models-all warmup migrate articles setup run test test-postgres test-fast lint format chromium axe \
         bench-setup bench-quality bench-speed bench-refine clean
 
 help:
@@ -61,12 +61,17 @@ chromium:
 	  $$SUDO apt-get update -qq \
 	  && $$SUDO apt-get install -y -qq chromium chromium-driver nginx redis-server; }
 
-test: models-all warmup chromium
+# axe-core for the accessibility tests (tests/browser/test_accessibility.py): `npm pack` of a
+# pinned version, checked against its sha256; only axe.min.js is kept, in .cache/axe-core/.
+axe: install npm
+	$(PY) -m tests.browser.axe
+
+test: models-all warmup chromium axe
 	$(PY) -m pytest
 
 # The suite against the database in DATABASE_URL (PostgreSQL in CI: see .ci/run). The model
 # download tests are skipped: they do not touch the database and already ran in `make test`.
-test-postgres: install
+test-postgres: install axe
 	@case "$$DATABASE_URL" in postgres*) ;; *) echo "set DATABASE_URL=postgres://..."; exit 2;; esac
 	$(PY) -m pytest -m "not network" -p no:cacheprovider
 
