@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from django.core import serializers
 from django.core.management import call_command
-from django.test import Client, override_settings
-from django.urls import NoReverseMatch, reverse
+from django.test import Client, RequestFactory, override_settings
+from django.urls import NoReverseMatch, get_resolver, reverse
 
 from tests.browser.axe import axe_violations, describe_violations
 from tests.conftest import IMMEDIATE_TASKS, LOCMEM_CACHES
@@ -136,6 +136,27 @@ def article(visit: Visit) -> str:
     return Article.objects.published().order_by("published_at").first().get_absolute_url()
 
 
+def handled_error(status: int) -> Opener:
+    """400 and 500 pages come from Django's error handlers, which no page of ours reaches on
+    purpose: the configured handler's response is served at a site URL."""
+
+    def opener(visit: Visit) -> None:
+        handler = get_resolver().resolve_error_handler(status)
+        request = RequestFactory().get("/")
+        response = handler(request) if status == 500 else handler(request, Exception("bad"))
+        assert response.status_code == status
+        url = f"{visit.base}/error-{status}/"
+        visit.page.route(
+            url,
+            lambda route: route.fulfill(
+                status=status, body=response.content, content_type=response["Content-Type"]
+            ),
+        )
+        visit.goto(url.removeprefix(visit.base), status)
+
+    return opener
+
+
 def batch(visit: Visit) -> str:
     try:
         return reverse("tools:batch")
@@ -160,7 +181,9 @@ PAGES: list[tuple[str, Opener]] = [
     ("article", get(article)),
     ("api", get("/api/")),
     ("licences", get("/licences/")),
+    ("400", handled_error(400)),
     ("404", get("/no-such-page/", status=404)),
+    ("500", handled_error(500)),
     ("admin-login", get("/admin/login/")),
     ("batch", get(batch)),
 ]
