@@ -24,7 +24,7 @@ from tests.browser.axe import axe_violations, describe_violations
 from tests.conftest import IMMEDIATE_TASKS, LOCMEM_CACHES
 from tests.tool_helpers import TOOL_URL, create_job, image_bytes, result_url
 from tools.models import Job
-from tools.services import renders
+from tools.services import jobs, renders
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -97,11 +97,22 @@ def waiting(visit: Visit) -> None:
     visit.page.locator("[data-status-text]").wait_for()
 
 
-def result_with_colour(visit: Visit) -> None:
-    data = {"background": "color", "bg_color": "#3a2fd0", "size": "original", "margin": "0"}
-    response = Client().post(result_url(visit.job), data)
-    assert response.status_code == 302, response.content.decode()[:500]
+def failed(visit: Visit) -> None:
+    jobs.fail(visit.job, "This image could not be processed (a test).")  # files of this test only
     visit.goto(result_url(visit.job))
+    visit.page.get_by_role("alert").wait_for()
+
+
+def chosen(**values: str) -> Opener:
+    """The result page after the visitor chose a background (the form posted without JS)."""
+
+    def opener(visit: Visit) -> None:
+        data = {"background": "none", "bg_color": "#ffffff", "size": "original", "margin": "0"}
+        response = Client().post(result_url(visit.job), {**data, **values})
+        assert response.status_code == 302, response.content.decode()[:500]
+        visit.goto(result_url(visit.job))
+
+    return opener
 
 
 def download_wait(visit: Visit) -> None:
@@ -167,12 +178,16 @@ def batch(visit: Visit) -> str:
 PAGES: list[tuple[str, Opener]] = [
     ("home", get("/")),
     ("upload", get(TOOL_URL)),
+    ("upload-deleted", get(TOOL_URL + "?deleted=1")),
     ("upload-error-nojs", upload_error_without_js),
     ("upload-error-js", upload_error_with_js),
     ("upload-busy-503", upload_when_busy),
     ("waiting", waiting),
+    ("waiting-failed", failed),
     ("result", get(result)),
-    ("result-colour", result_with_colour),
+    ("result-colour", chosen(background="color", bg_color="#3a2fd0")),
+    ("result-image", chosen(background="image", stock="brick", shadow="drop")),
+    ("result-blur", chosen(background="blur", blur="8", size="square")),
     ("refine", get(lambda visit: result(visit) + "refine/")),
     ("download-wait", download_wait),
     ("download-ready", download_ready),
