@@ -13,12 +13,14 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core import serializers
 from django.core.management import call_command
 from django.test import Client, RequestFactory, override_settings
 from django.urls import NoReverseMatch, get_resolver, reverse
+from playwright.sync_api import Page
 
 from tests.browser.axe import axe_violations, describe_violations
 from tests.conftest import IMMEDIATE_TASKS, LOCMEM_CACHES
@@ -36,10 +38,10 @@ QUEUE_ONLY = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}
 class Visit:
     """What an opener needs: the browser page, the site, the module's job and settings."""
 
-    page: object
+    page: Page
     base: str
     job: Job
-    settings: object
+    settings: Any  # pytest-django's settings fixture: changes undone after the test
     files: Path
 
     def goto(self, path: str, status: int = 200) -> None:
@@ -242,10 +244,13 @@ def test_it_has_no_axe_violations(visit, opener, axe_source):
     assert not problems, "\n".join(problems)
 
 
-def test_the_download_page_opens_the_ready_file_by_itself_without_reloading(visit):
-    """The waiting download page polls (download-wait.js) instead of a meta refresh."""
+def test_the_download_page_waits_without_reloading_then_opens_the_file(visit):
+    """download-wait.js polls instead of the (no-JS only) meta refresh: the page stays put
+    while the file is made, then the ready page opens by itself."""
     download_wait(visit)
-    visit.page.evaluate("() => { window.notReloaded = true; }")
+    visit.page.evaluate("() => { window.stillHere = true; }")
+    with visit.page.expect_response(lambda r: "wait=1" in r.url and r.status == 202):
+        pass  # the script asked once and the file is not ready yet
+    assert visit.page.evaluate("() => window.stillHere") is True
     renders.make(str(visit.job.code), "png", renders.key_of(visit.job, "png"))
     visit.page.locator("[data-download-ready]").wait_for()
-    assert visit.page.evaluate("() => window.notReloaded") is None  # one navigation, at the end
