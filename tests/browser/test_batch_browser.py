@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -56,7 +57,9 @@ def check_zip(data: bytes) -> None:
         assert alpha[h // 2 - 4 : h // 2 + 4, w // 2 - 4 : w // 2 + 4].min() >= 250, name
 
 
-def test_two_files_picked_make_a_batch_page_and_one_zip(browser, page, live_server, photos, artifacts):
+def test_two_files_picked_make_a_batch_page_and_one_zip(
+    browser, page, live_server, photos, artifacts
+):
     page.goto(live_server.url + TOOL)
     page.locator("#id_image").set_input_files(photos)  # tool.js hands them to batch.js
     page.wait_for_url(BATCH)
@@ -77,7 +80,7 @@ def test_two_files_picked_make_a_batch_page_and_one_zip(browser, page, live_serv
     with page.expect_download() as download:
         page.locator("[data-batch-zip]").click()
     assert download.value.suggested_filename.endswith(".zip")
-    check_zip(open(download.value.path(), "rb").read())
+    check_zip(Path(download.value.path()).read_bytes())
 
     # Without JavaScript: the plain form posts both files; a meta refresh follows the batch.
     context = browser.new_context(java_script_enabled=False, viewport={"width": 375, "height": 800})
@@ -88,8 +91,9 @@ def test_two_files_picked_make_a_batch_page_and_one_zip(browser, page, live_serv
     plain.wait_for_url(BATCH)
     assert "0 of 2 done" in plain.locator("[data-batch-summary]").inner_text()
     run_jobs(plain)
-    plain.locator("[data-batch-zip]:visible").wait_for(timeout=15_000)
-    assert plain.locator("[data-batch-summary]").inner_text() == "2 of 2 done"
-    response = plain.request.get(plain.locator("[data-batch-zip]").get_attribute("href"))
+    plain.locator("[data-batch-summary]", has_text="2 of 2 done").wait_for(timeout=15_000)
+    assert plain.locator("[data-batch-zip]").inner_text() == "Download all (ZIP)"
+    href = plain.locator("[data-batch-zip]").get_attribute("href")
+    response = plain.request.get(live_server.url + href)
     check_zip(response.body())
     context.close()
