@@ -251,7 +251,13 @@ MAX_UPLOAD_BYTES = PIXELFORGE_MAX_UPLOAD_MB * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = min(MAX_UPLOAD_BYTES, 2_621_440)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 100  # the busiest form (background choice) has about 20
-DATA_UPLOAD_MAX_NUMBER_FILES = 4  # an image and a background image, with room to spare
+# Several images at once (a batch, tools/services/batches.py): at most this many files and
+# bytes in one upload; more gets a clear message (and nginx's client_max_body_size follows).
+PIXELFORGE_BATCH_MAX_FILES = env_int("PIXELFORGE_BATCH_MAX_FILES", 20, minimum=1)
+PIXELFORGE_BATCH_MAX_BYTES = env_int("PIXELFORGE_BATCH_MAX_BYTES", 200 * 1024 * 1024, minimum=1)
+# Django's own cap is a backstop: the upload handler counts and refuses files past the limit
+# with a message; beyond twice the limit Django stops reading the body.
+DATA_UPLOAD_MAX_NUMBER_FILES = max(4, 2 * PIXELFORGE_BATCH_MAX_FILES)
 
 # Jobs (tools/services/jobs.py). Uploads wait in a queue of at most this many jobs; beyond it
 # the form and the API answer 503 with Retry-After.

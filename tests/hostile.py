@@ -6,8 +6,8 @@ small: the decompression bomb and the 20000 x 20000 PNG are a few kilobytes each
 chunk by chunk so that not even the generator holds their pixels.
 
 ``corpus()`` holds files (each goes through the form, the API and the command line);
-``request_cases()`` holds whole requests that only the web form and the API receive (five
-files at once, a thousand-character file name).
+``request_cases()`` holds whole requests that only the web form and the API receive (more
+files at once than any limit allows, a thousand-character file name).
 """
 
 from __future__ import annotations
@@ -391,6 +391,7 @@ def jpeg_with_metadata() -> bytes:
 # --- Whole requests (web form and API only) ------------------------------------------------
 
 MALFORMED = "malformed"  # the body cannot be read: a clear 400 (form page or JSON)
+TOO_MANY = "too-many"  # more files than a batch may hold: the form says so with a 422
 
 
 @dataclass(frozen=True)
@@ -403,7 +404,7 @@ class RequestCase:
 def request_cases() -> list[RequestCase]:
     jpeg = _encode(scene((120, 80)), "JPEG", quality=85)
     return [
-        RequestCase("five-files", tuple((f"photo-{i}.jpg", jpeg) for i in range(5)), MALFORMED),
+        RequestCase("41-files", tuple((f"photo-{i}.jpg", jpeg) for i in range(41)), TOO_MANY),
         RequestCase("name-1000-chars", (("n" * 1000 + ".jpg", jpeg),), MALFORMED),
     ]
 

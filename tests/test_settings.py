@@ -166,7 +166,9 @@ def test_django_request_limits_follow_the_upload_limit():
     )
     result = settings_in_subprocess(code, {"PIXELFORGE_MAX_UPLOAD_MB": "2"})
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == [str(3 * 1024 * 1024), str(2_097_152), "100", "4"]
+    # Files: twice the batch limit (PIXELFORGE_BATCH_MAX_FILES, 20); the upload handler refuses
+    # more than the limit itself, with a message.
+    assert result.stdout.split() == [str(3 * 1024 * 1024), str(2_097_152), "100", "40"]
 
 
 def test_a_bad_upload_rate_is_a_start_up_error():

@@ -19,6 +19,35 @@ def default_expiry() -> timezone.datetime:
     return timezone.now() + timedelta(minutes=settings.PIXELFORGE_RESULT_RETENTION_MINUTES)
 
 
+class BatchQuerySet(models.QuerySet):
+    def expired(self, now: timezone.datetime | None = None) -> BatchQuerySet:
+        return self.filter(expires_at__lte=now or timezone.now())
+
+    def live(self, now: timezone.datetime | None = None) -> BatchQuerySet:
+        return self.filter(expires_at__gt=now or timezone.now())
+
+
+class Batch(models.Model):
+    """Several files uploaded at once: each is its own Job (``jobs``), listed on one page.
+
+    The row is made before any file is stored, so the sweep finds whatever a failed upload left.
+    """
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    rejected = models.JSONField(default=list, blank=True)  # [{"name", "message"}], not queued
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(default=default_expiry, db_index=True)
+
+    objects = BatchQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "batches"
+
+    def __str__(self) -> str:
+        return f"batch {self.code}"
+
+
 class JobQuerySet(models.QuerySet):
     def expired(self, now: timezone.datetime | None = None) -> JobQuerySet:
         return self.filter(expires_at__lte=now or timezone.now())
@@ -74,6 +103,9 @@ class Job(models.Model):
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     original_name = models.CharField(max_length=255, blank=True)  # display only
+    batch = models.ForeignKey(
+        Batch, null=True, blank=True, on_delete=models.CASCADE, related_name="jobs"
+    )
     kind = models.CharField(max_length=4, choices=Kind.choices, default=Kind.SITE)
     status = models.CharField(
         max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True

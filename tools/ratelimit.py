@@ -116,14 +116,14 @@ def _key(scope: str, client: str, window_start: int) -> str:
     return f"pixelforge:rl:{scope}:{digest}:{window_start}"
 
 
-def _incr(cache_key: str, timeout: int, cache_alias: str) -> int:
+def _incr(cache_key: str, timeout: int, cache_alias: str, cost: int = 1) -> int:
     cache = caches[cache_alias]
     cache.add(cache_key, 0, timeout=timeout)
     try:
-        return cache.incr(cache_key)
+        return cache.incr(cache_key, cost)
     except ValueError:  # expired between add and incr
-        cache.set(cache_key, 1, timeout=timeout)
-        return 1
+        cache.set(cache_key, cost, timeout=timeout)
+        return cost
 
 
 def check_rate(
@@ -134,8 +134,11 @@ def check_rate(
     window: int,
     algorithm: Algorithm = "fixed",
     now: float | None = None,
+    cost: int = 1,
 ) -> RateDecision:
-    """Count this request for the client in ``scope`` and say whether it may go ahead."""
+    """Count this request for the client in ``scope`` and say whether it may go ahead.
+
+    ``cost``: how many requests it counts as (each file of a batch upload counts)."""
     if limit <= 0 or window <= 0:
         return RateDecision(allowed=True, limit=0, remaining=0, retry_after=0)
     alias = getattr(settings, "PIXELFORGE_RATELIMIT_CACHE", "default")
@@ -145,7 +148,7 @@ def check_rate(
     elapsed = now - start
     key = _key(scope, client, start)
     if algorithm == "fixed":
-        count = _incr(key, window + 1, alias)
+        count = _incr(key, window + 1, alias, cost)
         allowed = count <= limit
         retry = 0 if allowed else max(1, math.ceil(window - elapsed))
         return RateDecision(allowed, limit, max(0, limit - count), retry)
@@ -156,11 +159,11 @@ def check_rate(
     current = cache.get(key, 0)
     weight = 1.0 - elapsed / window
     used = previous * weight + current
-    if used + 1 > limit:
+    if used + cost > limit:
         return RateDecision(
             False, limit, 0, _sliding_retry(previous, current, limit, window, elapsed)
         )
-    current = _incr(key, 2 * window + 1, alias)
+    current = _incr(key, 2 * window + 1, alias, cost)
     return RateDecision(True, limit, max(0, math.floor(limit - previous * weight - current)), 0)
 
 
@@ -181,12 +184,14 @@ def retry_after_header(decision: RateDecision) -> dict[str, str]:
     return {"Retry-After": str(decision.retry_after)}
 
 
-def check_setting_rate(request: HttpRequest, *, scope: str, setting: str) -> RateDecision:
+def check_setting_rate(
+    request: HttpRequest, *, scope: str, setting: str, cost: int = 1
+) -> RateDecision:
     """check_rate with the limit from a settings string such as PIXELFORGE_API_RATE_LIMIT."""
     rate = parse_rate(getattr(settings, setting, ""))
     if rate is None:
         return RateDecision(allowed=True, limit=0, remaining=0, retry_after=0)
     algorithm = getattr(settings, "PIXELFORGE_RATELIMIT_ALGORITHM", "fixed")
     return check_rate(
-        request, scope=scope, limit=rate.limit, window=rate.window, algorithm=algorithm
+        request, scope=scope, limit=rate.limit, window=rate.window, algorithm=algorithm, cost=cost
     )

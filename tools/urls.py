@@ -23,4 +23,9 @@ urlpatterns = [
         name="subject_thumb",
     ),
     path("remove-background/r/<uuid:code>/refine/", include("tools.urls_refine")),
+    path("batch/<uuid:code>/", views.batch, name="batch"),
+    path("batch/<uuid:code>/status/", views.batch_status, name="batch_status"),
+    path("batch/<uuid:code>/zip/", views.batch_zip, name="batch_zip"),
+    path("batch/<uuid:code>/delete/", views.batch_delete, name="batch_delete"),
+    path("batch/<uuid:code>/thumb/<uuid:job>/", views.batch_thumb, name="batch_thumb"),
 ]

@@ -59,6 +59,15 @@
       if (text) label.textContent = text;
     }
 
+    /* Several files at once go to batch.js (one request, then the batch's page). */
+    function several(files) {
+      if (!files || files.length < 2 || !window.PixelForgeBatch) return false;
+      var ui = { showError: showError, setBusy: setBusy, bar: bar, label: label,
+        isBusy: function () { return busy; } };
+      window.PixelForgeBatch.upload(form, files, ui);
+      return true;
+    }
+
     function upload(file) {
       if (busy) return;
       var problem = check(file);
@@ -101,10 +110,12 @@
     }
 
     input.addEventListener("change", function () {
+      if (several(input.files)) return;
       if (input.files.length) upload(input.files[0]);
     });
     form.addEventListener("submit", function (event) {
       event.preventDefault();
+      if (several(input.files)) return;
       if (input.files.length) upload(input.files[0]);
       else showError(["Choose an image to upload: a " + acceptedText + " file."]);
     });
@@ -125,11 +136,13 @@
       depth = 0;
       document.body.classList.remove("is-dragging");
       var files = event.dataTransfer && event.dataTransfer.files;
+      if (several(files)) return;
       if (files && files.length) upload(files[0]);
     });
     document.addEventListener("paste", function (event) {
       var data = event.clipboardData;
       if (!data) return;
+      if (several(data.files)) { event.preventDefault(); return; }
       var file = data.files && data.files[0];
       if (!file && data.items) {
         for (var i = 0; i < data.items.length && !file; i++) {

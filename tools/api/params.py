@@ -23,6 +23,8 @@ from tools.api.masks import mask_params
 from tools.pipeline.formats import ACCEPTED_TEXT, OUTPUTS
 from tools.uploads import cap_uploads, max_upload_bytes, oversize_fields
 
+API_MAX_FILES = 4  # an image and a background image, with room to spare
+
 FORMATS = tuple(OUTPUTS)
 SHADOWS = ("none", "drop", "contact")
 SIZES = ("preview", "full")
@@ -186,7 +188,7 @@ def read_form(request: HttpRequest) -> tuple[dict[str, str], dict[str, UploadedF
         body_size = 0
     if body_size > 2 * max_upload_bytes() + settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
         raise _too_large()
-    cap_uploads(request, max_upload_bytes())
+    cap_uploads(request, max_upload_bytes(), max_files=API_MAX_FILES)
     try:
         fields, files = request.POST, request.FILES
     except RequestDataTooBig:

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from tools.models import Job, job_dir
+from tools.models import Batch, Job, job_dir
 from tools.services import metrics, storage
 
 log = logging.getLogger(__name__)
@@ -201,11 +201,17 @@ def footprint(width: int, height: int, upload_bytes: int) -> int:
 
 def check_capacity(*, width: int, height: int, upload_bytes: int) -> None:
     """Raise Busy when the queue is full or the job would pass the disk budget."""
-    if Job.objects.live().queued().count() >= settings.PIXELFORGE_MAX_QUEUE:
+    check_room(jobs=1, footprint_bytes=footprint(width, height, upload_bytes))
+
+
+def check_room(*, jobs: int, footprint_bytes: int) -> None:
+    """Raise Busy unless ``jobs`` more fit in the queue and ``footprint_bytes`` on the disk
+    (a batch asks once for all its files, before any is stored)."""
+    if Job.objects.live().queued().count() + jobs > settings.PIXELFORGE_MAX_QUEUE:
         metrics.count("rejected_queue_full")
         raise Busy("queue_full", retry_after_seconds())
     budget = settings.PIXELFORGE_DISK_BUDGET_MB * 1024 * 1024
-    if budget and disk_usage() + footprint(width, height, upload_bytes) > budget:
+    if budget and disk_usage() + footprint_bytes > budget:
         metrics.count("rejected_disk_full")
         log.error("Disk budget of %s MB reached; refusing new jobs", budget // 2**20)
         raise Busy("disk_full", max(60, settings.PIXELFORGE_PURGE_INTERVAL_SECONDS))
@@ -224,6 +230,7 @@ def submit(
     api_options: dict | None = None,
     background: bytes | None = None,
     extra_files: dict[str, bytes] | None = None,
+    batch: Batch | None = None,
 ) -> Job:
     """Make the job's row, store the upload as received, and queue it for a worker.
 
@@ -238,6 +245,7 @@ def submit(
         height=size[1],
         upload_bytes=len(data),
         api_options=api_options or {},
+        batch=batch,
     )
     try:
         storage.save_bytes(job, "original", data)

@@ -185,7 +185,10 @@ def _process_site(job: Job, tracker: Tracker) -> None:
     storage.save_image(job, "cutout", result.cutout)
     storage.save_image(job, "alpha", result.alpha)
     storage.save_image(job, "original_preview", preview_of(result.original))
-    storage.save_image(job, "cutout_preview", preview_of(result.cutout))
+    cutout_preview = preview_of(result.cutout)
+    storage.save_image(job, "cutout_preview", cutout_preview)
+    if job.batch_id:  # the batch page lists its files with a small thumbnail each
+        storage.store(storage.thumb_path(job), _png(preview_of(cutout_preview, THUMB_SIDE)))
     if len(job.subjects) > 1:
         _save_subject_thumbs(job, result.original, result.cutout)
 

@@ -85,6 +85,11 @@ def subject_thumb_path(job: Job, index: int) -> str:
     return f"{job_dir(job.code)}/subject-{index}.png"
 
 
+def thumb_path(job: Job) -> str:
+    """A small cut-out for the batch page (made for the jobs of a batch only)."""
+    return f"{job_dir(job.code)}/thumb.png"
+
+
 def save_image(job: Job, field: str, image: Image.Image) -> None:
     """Store an image as the job's ``field`` file, encoded without any metadata."""
     fmt = "jpg" if Job.FILES[field].endswith(".jpg") else "png"

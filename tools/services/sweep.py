@@ -1,6 +1,7 @@
 """The periodic clean-up, run by the worker (no cron needed): nothing is left behind.
 
-- expired jobs go with their files;
+- expired jobs go with their files; an expired batch goes with all its jobs, and a batch
+  left without jobs (each deleted on its own) goes once its upload is long over;
 - a processing job whose worker stopped reporting (killed, out of memory) is failed with a
   message, so its visitor learns within a minute;
 - failed jobs keep their row (for its reference) but no files;
@@ -19,13 +20,15 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
-from tools.models import Job
+from tools.models import Batch, Job
 from tools.services import storage
+from tools.services.batches import delete_batch
 from tools.services.jobs import fail
 
 log = logging.getLogger(__name__)
 
 SWEEP_LOCK = "tools:sweep"
+EMPTY_BATCH_AGE = timedelta(minutes=10)  # far longer than any upload takes to be queued
 STALE_MESSAGE = (
     "Processing stopped unexpectedly (the server may have run out of memory on this image). "
     "Please try again, or try a smaller image. (Reference: {code})"
@@ -38,11 +41,13 @@ class SweepReport:
     stale: int = 0
     failed_files: int = 0
     orphans: int = 0
+    batches: int = 0
 
 
 def sweep(now: timezone.datetime | None = None) -> SweepReport:
     now = now or timezone.now()
     report = SweepReport()
+    report.batches = _sweep_batches(now)
     for job in Job.objects.expired(now).only("id", "code"):
         storage.delete_files(job.code)
         job.delete()
@@ -62,6 +67,15 @@ def sweep(now: timezone.datetime | None = None) -> SweepReport:
             report.orphans += 1
     _prune_task_results(now)
     return report
+
+
+def _sweep_batches(now: timezone.datetime) -> int:
+    swept = 0
+    for batch in Batch.objects.expired(now):
+        delete_batch(batch)
+        swept += 1
+    empty = Batch.objects.filter(jobs__isnull=True, created_at__lt=now - EMPTY_BATCH_AGE)
+    return swept + empty.delete()[1].get("tools.Batch", 0)
 
 
 def _code_or_name(name: str) -> object:
@@ -89,6 +103,6 @@ def maybe_sweep() -> SweepReport | None:
     except Exception:
         log.exception("Sweep failed")
         return None
-    if report.expired or report.stale or report.orphans or report.failed_files:
+    if report.expired or report.stale or report.orphans or report.failed_files or report.batches:
         log.info("Sweep: %s", report)
     return report

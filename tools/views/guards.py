@@ -74,6 +74,17 @@ def rate_limited_uploads(view: View) -> View:
     return wrapper
 
 
+def charge_uploads(request: HttpRequest, extra: int) -> HttpResponse | None:
+    """Count ``extra`` more uploads for this client (the files of a batch after the first,
+    which rate_limited_uploads counted); a 429 response when that passes the limit."""
+    if extra <= 0:
+        return None
+    decision = check_setting_rate(
+        request, scope=UPLOAD_SCOPE, setting="PIXELFORGE_UPLOAD_RATE_LIMIT", cost=extra
+    )
+    return None if decision.allowed else too_many_requests(request, decision.retry_after)
+
+
 def rate_limited_renders(view: View) -> View:
     """Background changes (POST) and new downloads (see files.download) share a per-address
     limit, kept in the cache for all processes: each may cost a full-resolution render."""

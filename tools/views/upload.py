@@ -1,28 +1,40 @@
-"""The tool page: upload an image (or pick a sample), get redirected to the result."""
+"""The tool page: upload an image (or pick a sample), get redirected to the result.
+
+Several images in one upload make a batch: each is checked like a single upload and becomes
+its own job; the visitor is sent to the batch's page (tools/views/batch.py)."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.datastructures import MultiValueDict
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from tools.forms import ACCEPT_ATTR, ACCEPTED_TEXT, SampleForm, UploadForm, max_upload_bytes
 from tools.models import Job
 from tools.samples import SAMPLES, SAMPLES_BY_NAME
-from tools.services.jobs import submit
-from tools.uploads import cap_uploads, oversize_fields, unreadable_body
-from tools.views.guards import rate_limited_uploads, unavailable_as_503, wants_json
+from tools.services import batches
+from tools.services.jobs import display_name, submit
+from tools.uploads import body_problem, cap_uploads, oversize_fields, oversize_files
+from tools.views.guards import charge_uploads, rate_limited_uploads, unavailable_as_503, wants_json
 
 __all__ = ["job_url", "remove_background", "sample", "wants_json"]
 
 
 def _page(
-    request: HttpRequest, form: UploadForm, *, status: int = 200, error: str = ""
+    request: HttpRequest,
+    form: UploadForm,
+    *,
+    status: int = 200,
+    error: str = "",
+    more_errors: list[str] | None = None,
 ) -> HttpResponse:
     errors = [str(e) for errs in form.errors.values() for e in errs] + ([error] if error else [])
+    errors += more_errors or []
     if wants_json(request) and status != 200:
         return JsonResponse({"errors": errors}, status=status)
     context = {
@@ -32,6 +44,8 @@ def _page(
         "accept": ACCEPT_ATTR,
         "accepted_text": ACCEPTED_TEXT,
         "max_bytes": max_upload_bytes(),
+        "batch_max_files": settings.PIXELFORGE_BATCH_MAX_FILES,
+        "batch_max_bytes": settings.PIXELFORGE_BATCH_MAX_BYTES,
         "deleted": request.GET.get("deleted") == "1",
         "cancelled": request.GET.get("cancelled") == "1",
     }
@@ -71,9 +85,15 @@ def job_url(job: Job) -> str:
 def remove_background(request: HttpRequest) -> HttpResponse:
     # The size cap must be in place before CSRF checking reads the body, hence this order.
     if request.method == "POST":
-        cap_uploads(request, max_upload_bytes())
-        if problem := unreadable_body(request):
-            return _page(request, UploadForm(), status=400, error=problem)
+        cap_uploads(
+            request,
+            max_upload_bytes(),
+            max_files=settings.PIXELFORGE_BATCH_MAX_FILES,
+            max_total=settings.PIXELFORGE_BATCH_MAX_BYTES,
+        )
+        problem, status = body_problem(request)
+        if problem:
+            return _page(request, UploadForm(), status=status, error=problem)
     return _remove_background(request)
 
 
@@ -81,12 +101,46 @@ def remove_background(request: HttpRequest) -> HttpResponse:
 def _remove_background(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return _page(request, UploadForm())
+    if len(request.FILES.getlist("image")) + len(oversize_files(request, "image")) > 1:
+        return _queue_batch(request)
     data = _upload_bytes(request)
     form = UploadForm(request.POST, request.FILES, oversize=oversize_fields(request))
     if not form.is_valid():
         return _page(request, form, status=422)
     size = form.cleaned_data["image"].size
     return _queue(request, data, size, form.filename, form.notice)
+
+
+def _queue_batch(request: HttpRequest) -> HttpResponse:
+    """Several files: check each like a single upload, queue the good ones as one batch.
+
+    Bad files are listed with their message on the batch page; when every file is bad the
+    form says why, with 422. Each file counts against the upload rate limit."""
+    uploads = request.FILES.getlist("image")
+    skipped = oversize_files(request, "image")
+    limited = charge_uploads(request, len(uploads) + len(skipped) - 1)
+    if limited is not None:
+        return limited
+    too_large = str(UploadForm().too_large_error().message)
+    rejected = [batches.Rejected(display_name(name), too_large) for name in skipped]
+    accepted: list[batches.Accepted] = []
+    for upload in uploads:
+        form = UploadForm(request.POST, MultiValueDict({"image": [upload]}))
+        if form.is_valid():
+            size = form.cleaned_data["image"].size
+            accepted.append(batches.Accepted(upload, size, form.filename))
+        else:
+            message = " ".join(str(e) for errs in form.errors.values() for e in errs)
+            rejected.append(batches.Rejected(display_name(upload.name or ""), message))
+    if not accepted:
+        errors = [f"{item.name}: {item.message}" for item in rejected]
+        return _page(request, UploadForm(), status=422, more_errors=errors)
+    batch = batches.create(accepted, rejected)
+    url = reverse("tools:batch", kwargs={"code": batch.code})
+    if wants_json(request):
+        status_url = reverse("tools:batch_status", kwargs={"code": batch.code})
+        return JsonResponse({"url": url, "status_url": status_url}, status=201)
+    return redirect(url)
 
 
 @require_POST

@@ -7,6 +7,7 @@ benchmarks/load.py start nginx on loopback ports with it).
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 from string import Template
@@ -19,6 +20,14 @@ TEMPLATE = Path(settings.BASE_DIR) / "deploy" / "nginx.conf.template"
 FORM_ROOM_MB = 2  # the other fields of a multipart body, on top of the file
 
 
+def max_body_mb() -> int:
+    """The largest body nginx lets through: one upload, or a batch's total
+    (PIXELFORGE_BATCH_MAX_BYTES), plus the form's other fields. The site explains anything
+    larger up to this; beyond it nginx answers 413 by itself."""
+    batch_mb = math.ceil(settings.PIXELFORGE_BATCH_MAX_BYTES / 1024 / 1024)
+    return max(settings.PIXELFORGE_MAX_UPLOAD_MB, batch_mb) + FORM_ROOM_MB
+
+
 def site_config(
     *, listen: str, server_name: str, upstream: str, static_root: str | None = None
 ) -> str:
@@ -26,7 +35,7 @@ def site_config(
         "LISTEN": listen,
         "SERVER_NAME": server_name,
         "UPSTREAM": upstream,
-        "MAX_BODY": f"{settings.PIXELFORGE_MAX_UPLOAD_MB + FORM_ROOM_MB}m",
+        "MAX_BODY": f"{max_body_mb()}m",
         "STATIC_URL": "/" + settings.STATIC_URL.strip("/") + "/",
         "STATIC_ROOT": static_root or str(settings.STATIC_ROOT),
         "READ_TIMEOUT": f"{settings.PIXELFORGE_API_WAIT_SECONDS + 30}s",

@@ -1,0 +1,137 @@
+/* PixelForge batches: several images at once. Enhances pages that already work without it.
+   Upload page: tool.js hands over a drop, paste or pick of several files (PixelForgeBatch.upload);
+   they go up in one multipart request with a progress bar, then the batch page opens.
+   Batch page: polls the batch's status and updates each file's state, thumbnail and link. */
+(function () {
+  "use strict";
+
+  function megabytes(bytes) { return (bytes / 1048576).toFixed(bytes < 10485760 ? 1 : 0); }
+
+  function plural(count, word) { return count + " " + word + (count === 1 ? "" : "s"); }
+
+  /* Called by tool.js with the upload form, the files and its own display helpers. */
+  function upload(form, files, ui) {
+    if (ui.isBusy()) return;
+    var list = Array.prototype.slice.call(files);
+    var maxFiles = parseInt(form.dataset.batchMaxFiles, 10);
+    var maxBytes = parseInt(form.dataset.batchMaxBytes, 10);
+    var total = list.reduce(function (sum, file) { return sum + file.size; }, 0);
+    var selected = plural(list.length, "image") + " selected";
+    if (list.length > maxFiles) {
+      ui.showError(["You chose " + list.length + " images; choose at most " + maxFiles + " at once."]);
+      return;
+    }
+    if (total > maxBytes) {
+      ui.showError(["These " + list.length + " images add up to " + megabytes(total) + " MB; one upload " +
+        "may hold at most " + megabytes(maxBytes) + " MB. Choose fewer or smaller images."]);
+      return;
+    }
+    ui.showError([]);
+    var data = new FormData(form);
+    data.delete("image");
+    list.forEach(function (file, index) {
+      data.append("image", file, file.name || "pasted-image-" + (index + 1) + ".png");
+    });
+    var xhr = new XMLHttpRequest();
+    xhr.open("POST", form.action);
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.upload.addEventListener("progress", function (event) {
+      if (!event.lengthComputable) return;
+      var percent = Math.round((event.loaded / event.total) * 100);
+      ui.bar.value = percent;
+      ui.label.textContent = selected + ". Uploading… " + percent + "%";
+    });
+    xhr.upload.addEventListener("load", function () {
+      ui.bar.removeAttribute("value");
+      ui.setBusy(true, selected + ". Checking and queueing them…");
+    });
+    xhr.addEventListener("load", function () {
+      var body = {};
+      try { body = JSON.parse(xhr.responseText); } catch (e) { body = {}; }
+      if (xhr.status === 201 && body.url) {
+        ui.label.textContent = "Uploaded. Opening the list of your images…";
+        window.location.assign(body.url);
+        return;
+      }
+      ui.setBusy(false);
+      ui.bar.value = 0;
+      ui.showError(body.errors || ["The upload failed (HTTP " + xhr.status + "). Please try again."]);
+    });
+    xhr.addEventListener("error", function () {
+      ui.setBusy(false);
+      ui.showError(["The upload failed: the connection was lost. Please try again."]);
+    });
+    ui.bar.value = 0;
+    ui.setBusy(true, selected + ". Uploading… 0%");
+    xhr.send(data);
+  }
+
+  window.PixelForgeBatch = { upload: upload };
+
+  /* ---------- Batch page ---------- */
+  var page = document.querySelector("[data-batch-status]");
+  if (!page || page.hasAttribute("data-finished")) return;
+  var summary = page.querySelector("[data-batch-summary]");
+  var bar = page.querySelector("[data-batch-bar]");
+  var zip = page.querySelector("[data-batch-zip]");
+  var delay = 1000;
+
+  function setText(element, text) {
+    if (element.textContent !== text) element.textContent = text;
+  }
+
+  function showFile(item, file) {
+    item.dataset.state = file.state;
+    setText(item.querySelector("[data-batch-state]"), file.state_label);
+    var error = item.querySelector("[data-batch-error]");
+    setText(error, file.error || "");
+    error.hidden = !file.error;
+    var thumb = item.querySelector("[data-batch-thumb]");
+    if (file.thumb_url && !thumb.querySelector("img")) {
+      var image = document.createElement("img");
+      image.src = file.thumb_url;
+      image.alt = "";
+      image.width = 72;
+      image.height = 72;
+      thumb.appendChild(image);
+    }
+  }
+
+  function show(status) {
+    setText(summary, status.summary + (status.finished ? "." : ". This page updates by itself."));
+    bar.max = status.total;
+    bar.value = status.done + status.failed;
+    if (status.zip_url) {
+      zip.href = status.zip_url;
+      zip.hidden = false;
+      setText(zip, status.finished ? "Download all (ZIP)" : "Download the finished ones (ZIP)");
+    }
+    var items = page.querySelectorAll("[data-batch-item]");
+    if (items.length !== status.files.length) return false;
+    for (var i = 0; i < status.files.length; i++) {
+      var item = page.querySelector('[data-batch-item="' + status.files[i].code + '"]');
+      if (!item) return false;
+      showFile(item, status.files[i]);
+    }
+    if (status.finished) {
+      page.setAttribute("data-finished", "");
+      document.title = document.title.replace("Removing backgrounds…", "Your images are ready");
+    }
+    return true;
+  }
+
+  function poll() {
+    fetch(page.dataset.batchStatus, { headers: { Accept: "application/json" }, cache: "no-store" })
+      .then(function (response) {
+        if (response.status === 404) { window.location.reload(); return null; }
+        return response.json();
+      })
+      .then(function (status) {
+        if (!status) return;
+        if (!show(status)) { window.location.reload(); return; }  // a file was deleted meanwhile
+        if (!status.finished) window.setTimeout(poll, delay);
+      })
+      .catch(function () { delay = Math.min(delay * 2, 10000); window.setTimeout(poll, delay); });
+  }
+  window.setTimeout(poll, delay);
+})();
