@@ -16,7 +16,6 @@ from PIL import Image
 from blog.management.commands.load_articles import load_articles
 from blog.models import Article
 from tests.conftest import FIXTURES
-from tools.models import Job
 from tools.services import processing
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -63,6 +62,15 @@ def test_every_page_at_both_widths(page, live_server, artifacts, settings, photo
     for name, path in pages.items():
         page.goto(live_server.url + path)
         shoot(page, artifacts, name)
+
+    # A phone is not told to drop files or press Ctrl+V.
+    touch = page.context.browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True)
+    phone = touch.new_page()
+    phone.goto(live_server.url + TOOL)
+    phone.screenshot(path=artifacts / "tool-touch-375.png")  # (a full-page shot drops the touch emulation)
+    words = phone.locator("[data-upload]").inner_text()
+    assert "Pick a photo" in words and "Drop" not in words and "Ctrl+V" not in words
+    touch.close()
 
     tasks = settings.TASKS
     settings.TASKS = KEPT  # the job waits, so the waiting page can be seen
