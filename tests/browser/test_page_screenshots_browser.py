@@ -67,7 +67,8 @@ def test_every_page_at_both_widths(page, live_server, artifacts, settings, photo
     touch = page.context.browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True)
     phone = touch.new_page()
     phone.goto(live_server.url + TOOL)
-    phone.screenshot(path=artifacts / "tool-touch-375.png")  # (a full-page shot drops the touch emulation)
+    # One screen: a full-page shot loses the touch emulation.
+    phone.screenshot(path=artifacts / "tool-touch-375.png")
     words = phone.locator("[data-upload]").inner_text()
     assert "Pick a photo" in words and "Drop" not in words and "Ctrl+V" not in words
     touch.close()
