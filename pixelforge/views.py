@@ -10,7 +10,6 @@ from django.shortcuts import render
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_safe
 
-from blog.models import Article
 from pixelforge import health
 from tools.pipeline.manifest import MODELS
 from tools.samples import SAMPLES
@@ -18,8 +17,7 @@ from tools.samples import SAMPLES
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    """The landing page: what the tool does, shown on a real cut-out, and the latest guides."""
-    return render(request, "home.html", {"articles": Article.objects.published()[:3]})
+    return render(request, "home.html")
 
 
 @require_safe
