@@ -7,6 +7,14 @@
   document.documentElement.classList.add("js");
 
   /* ---------- Upload page ---------- */
+  /* The file input is drawn by its label (a button): say which file was chosen beside it. */
+  function showChosenFiles(form, files) {
+    var line = form.querySelector("[data-file-name]");
+    if (!line) return;
+    if (!files.length) { line.textContent = ""; return; }
+    line.textContent = files.length === 1 ? "Chosen: " + files[0].name : files.length + " photos chosen";
+  }
+
   function setupUpload(form) {
     var input = form.querySelector('input[type="file"]');
     var errors = form.querySelector("[data-upload-errors]");
@@ -110,6 +118,7 @@
     }
 
     input.addEventListener("change", function () {
+      showChosenFiles(form, input.files);
       if (several(input.files)) return;
       if (input.files.length) upload(input.files[0]);
     });
@@ -202,6 +211,57 @@
     ctx.drawImage(image, (width - w) / 2, (height - h) / 2, w, h);
   }
 
+  /* The before/after divider's value in words, for screen readers (aria-valuetext). */
+  function compareText(value) {
+    if (value <= 0) return "Showing the result only";
+    if (value >= 100) return "Showing the original only";
+    return "Original on the left " + value + "%, result on the right";
+  }
+
+  /* Drag the before/after divider on the picture itself: mouse, pen or touch (pointer events).
+     The range input under it stays the keyboard control (arrows, Page Up/Down, Home, End).
+     A touch moves the divider only once it moves sideways or lifts, so the page still
+     scrolls under a finger that moves up or down (touch-action: pan-y in tool.css). */
+  function setupCompareDrag(frame, range, setReveal) {
+    var pointer = null;
+    function valueAt(event) {
+      var box = frame.getBoundingClientRect();
+      var value = Math.round(((event.clientX - box.left) / box.width) * 100);
+      return Math.min(100, Math.max(0, value));
+    }
+    function active() { return frame.classList.contains("is-comparing"); }
+    frame.addEventListener("pointerdown", function (event) {
+      if (!active() || (event.pointerType === "mouse" && event.button !== 0)) return;
+      pointer = event.pointerId;
+      frame.setPointerCapture(event.pointerId);
+      frame.classList.add("is-dragging-divider", "is-pointer");
+      if (event.pointerType !== "touch") {
+        event.preventDefault();  // no text selection or image drag while moving the divider
+        setReveal(valueAt(event));
+      }
+      range.focus({ preventScroll: true });
+    });
+    frame.addEventListener("pointermove", function (event) {
+      if (event.pointerId === pointer) setReveal(valueAt(event));
+    });
+    function release(event) {
+      if (event.pointerId !== pointer) return;
+      if (event.type === "pointerup") setReveal(valueAt(event));
+      pointer = null;
+      frame.classList.remove("is-dragging-divider");
+    }
+    // The focus ring shows for the keyboard, not after a click or a drag.
+    range.addEventListener("keydown", function () { frame.classList.remove("is-pointer"); });
+    frame.addEventListener("pointerup", release);
+    frame.addEventListener("pointercancel", release);
+  }
+
+  /* The chosen colour in words beside the colour input. */
+  function showColorValue(form) {
+    var output = form.querySelector("[data-color-value]");
+    if (output) output.textContent = form.elements.namedItem("bg_color").value;
+  }
+
   function setupResult(tool) {
     var form = tool.querySelector("[data-background-form]");
     var canvas = tool.querySelector("[data-canvas]");
@@ -210,6 +270,7 @@
     var before = tool.querySelector("[data-compare-before]");
     var compare = tool.querySelector("[data-compare-control]");
     var range = tool.querySelector("[data-compare-range]");
+    var hint = tool.querySelector("[data-compare-hint]");
     var status = form.querySelector("[data-save-status]");
     var errors = form.querySelector("[data-form-errors]");
     var fullWidth = parseInt(tool.dataset.width, 10);
@@ -285,10 +346,11 @@
       }
       ctx.drawImage(fg, region.x, region.y, region.w, region.h, px, py, pw, ph);
       canvas.dataset.rendered = String(Date.now());
+      frame.style.setProperty("--w", cw);
+      frame.style.setProperty("--h", ch);
       showServerPreview(s.shadow !== "none");
       // Before/after only lines up while the picture keeps its original frame.
-      compare.hidden = framed;
-      if (framed) setReveal(0);
+      showCompare(images.ready && !framed);
     }
 
     /* Shadows are computed on the server: show its preview (updated on each save) instead. */
@@ -298,10 +360,18 @@
       serverImage.hidden = !server;
     }
 
+    function showCompare(shown) {
+      compare.hidden = !shown;
+      hint.hidden = !shown;
+      before.hidden = !shown;
+      frame.classList.toggle("is-comparing", shown);
+      frame.style.setProperty("--reveal", (shown ? range.value : 0) + "%");
+    }
+
     function setReveal(value) {
       range.value = value;
-      frame.style.setProperty("--reveal", value + "%");
-      range.setAttribute("aria-valuetext", value == 0 ? "Showing the result" : value + "% of the original shown");
+      frame.style.setProperty("--reveal", range.value + "%");
+      range.setAttribute("aria-valuetext", compareText(parseInt(range.value, 10)));
     }
 
     function loadCutout() {
@@ -394,7 +464,7 @@
       });
     }
 
-    form.addEventListener("input", function () { showOptions(); draw(); });
+    form.addEventListener("input", function () { showOptions(); showColorValue(form); draw(); });
     form.addEventListener("change", function (event) {
       showOptions();
       if (event.target.name === "keep") loadCutout();
@@ -416,6 +486,7 @@
       swatch.addEventListener("click", function (event) {
         event.preventDefault();
         field("bg_color").value = swatch.dataset.color;
+        showColorValue(form);
         form.querySelector('input[name="background"][value="color"]').checked = true;
         showOptions();
         draw();
@@ -430,6 +501,7 @@
       });
     });
     range.addEventListener("input", function () { setReveal(range.value); });
+    setupCompareDrag(frame, range, setReveal);
 
     showOptions();
     var loads = [loadImage(tool.dataset.originalUrl).then(function (image) { images.original = image; })];
@@ -440,7 +512,7 @@
       images.ready = true;
       serverImage.hidden = true;
       canvas.hidden = false;
-      before.hidden = false;
+      setReveal(range.value);
       draw();
     });
   }

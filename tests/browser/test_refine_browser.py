@@ -73,7 +73,7 @@ def test_a_mouse_stroke_changes_the_download_there_and_only_near_it(
     before = download_alpha(page, result_url)
     page.goto(result_url.rstrip("/") + "/refine/")
     page.wait_for_selector("[data-refine][data-ready]")
-    page.screenshot(path=artifacts / "refine-1280.png", full_page=True)
+    page.screenshot(path=artifacts / "refine-editor-1280.png", full_page=True)
 
     page.keyboard.press("r")  # the remove brush
     page.locator("[data-brush-size]").fill("30")
@@ -120,7 +120,7 @@ def test_a_touch_stroke_and_a_pinch_on_a_phone(browser, live_server, photo, arti
     try:
         result_url = open_refine(page, live_server, photo)
         assert page.evaluate("() => document.documentElement.scrollWidth") <= 375
-        page.screenshot(path=artifacts / "refine-375.png", full_page=True)
+        page.screenshot(path=artifacts / "refine-editor-375.png", full_page=True)
         cdp = context.new_cdp_session(page)
 
         def touch(kind: str, points: list[tuple[float, float]]) -> None:

@@ -27,7 +27,7 @@ def photo(tmp_path):
 def open_result(page, live_server, photo):
     page.goto(live_server.url + TOOL)
     with page.expect_file_chooser() as chooser:
-        page.locator("#id_image").click()
+        page.get_by_text("Choose a photo", exact=True).click()  # the label drawn as a button
     chooser.value.set_files(photo)
     page.wait_for_url(RESULT)
     page.locator("[data-canvas]").wait_for(state="visible")
@@ -99,9 +99,10 @@ def test_the_comparison_slider_works_with_the_keyboard(page, live_server, photo)
     open_result(page, live_server, photo)
     slider = page.locator("#compare-range")
     slider.focus()
+    assert slider.input_value() == "50"  # the divider starts in the middle
     for _ in range(5):
         page.keyboard.press("ArrowRight")
-    assert slider.input_value() == "5"
+    assert slider.input_value() == "55"
     page.keyboard.press("End")
     assert slider.input_value() == "100"
     reveal = page.evaluate(
