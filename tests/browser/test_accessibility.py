@@ -19,13 +19,13 @@ import pytest
 from django.core import serializers
 from django.core.management import call_command
 from django.test import Client, RequestFactory, override_settings
-from django.urls import NoReverseMatch, get_resolver, reverse
+from django.urls import get_resolver, reverse
 from playwright.sync_api import Page
 
 from tests.browser.axe import axe_violations, describe_violations
 from tests.conftest import IMMEDIATE_TASKS, LOCMEM_CACHES
 from tests.tool_helpers import TOOL_URL, create_job, image_bytes, result_url
-from tools.models import Job
+from tools.models import Batch, Job
 from tools.services import jobs, renders
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -171,10 +171,10 @@ def handled_error(status: int) -> Opener:
 
 
 def batch(visit: Visit) -> str:
-    try:
-        return reverse("tools:batch")
-    except NoReverseMatch:
-        pytest.skip("no batch page yet (URL name tools:batch)")
+    """The batch page listing the module's job (done) and a refused file."""
+    group = Batch.objects.create(rejected=[{"name": "notes.jpg", "message": "Not an image."}])
+    Job.objects.filter(pk=visit.job.pk).update(batch=group)
+    return reverse("tools:batch", args=[group.code])
 
 
 PAGES: list[tuple[str, Opener]] = [
