@@ -61,7 +61,7 @@ def test_two_files_picked_make_a_batch_page_and_one_zip(
     browser, page, live_server, photos, artifacts
 ):
     page.goto(live_server.url + TOOL)
-    page.locator("#id_image").set_input_files(photos)  # tool.js hands them to batch.js
+    page.locator("#id_image").set_input_files(photos)  # upload.js hands them to batch.js
     page.wait_for_url(BATCH)
     summary = page.locator("[data-batch-summary]")
     assert summary.inner_text().startswith("0 of 2 done")
