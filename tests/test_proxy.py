@@ -151,3 +151,30 @@ def test_static_files_come_from_nginx_and_forwarded_headers_reach_the_site(proxi
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(f"{base}/metrics", timeout=10)
     assert refused.value.code == 403
+
+
+def body_answer(port: int, path: str, megabytes: int) -> int:
+    """The status nginx gives a POST announcing a body of ``megabytes`` (headers only sent)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(
+            f"POST {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+            "Content-Type: multipart/form-data; boundary=x\r\n"
+            f"Content-Length: {megabytes * 1024 * 1024}\r\n\r\n".encode()
+        )
+        return int(sock.recv(64).split()[1])
+
+
+def test_only_the_upload_form_takes_a_batch_sized_body(proxied_site):
+    base, _static = proxied_site
+    port = int(base.rsplit(":", 1)[1])
+    # Over one file's limit (25 MB + 2): nginx refuses at once, except on the upload form, where
+    # several images may add up to PIXELFORGE_BATCH_MAX_BYTES (it waits for the body instead).
+    assert body_answer(port, "/api/v1/remove-background", 60) == 413
+    with socket.create_connection(("127.0.0.1", port), timeout=3) as sock:
+        sock.sendall(
+            b"POST /tools/remove-background/ HTTP/1.1\r\nHost: localhost\r\n"
+            b"Content-Type: multipart/form-data; boundary=x\r\n"
+            b"Content-Length: 62914560\r\n\r\n"
+        )
+        with pytest.raises(TimeoutError):
+            sock.recv(64)  # no 413: nginx reads the body

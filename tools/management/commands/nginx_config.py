@@ -15,17 +15,23 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
+from django.urls import reverse
 
 TEMPLATE = Path(settings.BASE_DIR) / "deploy" / "nginx.conf.template"
 FORM_ROOM_MB = 2  # the other fields of a multipart body, on top of the file
 
 
 def max_body_mb() -> int:
-    """The largest body nginx lets through: one upload, or a batch's total
+    """The largest body nginx lets through to the upload form: one upload, or a batch's total
     (PIXELFORGE_BATCH_MAX_BYTES), plus the form's other fields. The site explains anything
     larger up to this; beyond it nginx answers 413 by itself."""
     batch_mb = math.ceil(settings.PIXELFORGE_BATCH_MAX_BYTES / 1024 / 1024)
     return max(settings.PIXELFORGE_MAX_UPLOAD_MB, batch_mb) + FORM_ROOM_MB
+
+
+def single_body_mb() -> int:
+    """Every other URL (the API, the result page's background image): one file at most."""
+    return settings.PIXELFORGE_MAX_UPLOAD_MB + FORM_ROOM_MB
 
 
 def site_config(
@@ -35,7 +41,9 @@ def site_config(
         "LISTEN": listen,
         "SERVER_NAME": server_name,
         "UPSTREAM": upstream,
-        "MAX_BODY": f"{max_body_mb()}m",
+        "MAX_BODY": f"{single_body_mb()}m",
+        "BATCH_BODY": f"{max_body_mb()}m",
+        "UPLOAD_PATH": reverse("tools:remove_background"),
         "STATIC_URL": "/" + settings.STATIC_URL.strip("/") + "/",
         "STATIC_ROOT": static_root or str(settings.STATIC_ROOT),
         "READ_TIMEOUT": f"{settings.PIXELFORGE_API_WAIT_SECONDS + 30}s",
