@@ -167,3 +167,13 @@ def test_the_sweep_deletes_expired_and_empty_batches_with_their_jobs(client):
     assert list(Job.objects.values_list("pk", flat=True)) == [kept.pk]
     assert not default_storage.exists(f"jobs/{job.code}/cutout.png")
     assert not Batch.objects.filter(pk=empty.pk).exists()
+
+
+def test_the_admin_lists_a_batch_with_its_jobs(admin_client):
+    batch = Batch.objects.create(rejected=[{"name": "notes.txt", "message": "Not an image."}])
+    Job.objects.create(batch=batch, original_name="cat.jpg", width=4, height=4)
+    listing = admin_client.get("/admin/tools/batch/")
+    assert listing.status_code == 200 and str(batch.code) in listing.content.decode()
+    page = admin_client.get(f"/admin/tools/batch/{batch.pk}/change/")
+    assert page.status_code == 200
+    assert "cat.jpg" in page.content.decode() and "Not an image." in page.content.decode()

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from tools.models import Job
+from tools.models import Batch, Job
 from tools.services import metrics
 
 
@@ -26,3 +26,22 @@ class JobAdmin(admin.ModelAdmin):
         """The job list with the queue's figures above it: depth, stage times, failures."""
         extra_context = {**(extra_context or {}), "summary": metrics.summary()}
         return super().changelist_view(request, extra_context=extra_context)
+
+
+class BatchJobInline(admin.TabularInline):
+    model = Job
+    fields = ("code", "original_name", "status", "stage", "error")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+
+@admin.register(Batch)
+class BatchAdmin(admin.ModelAdmin):
+    """Several files uploaded at once; each file is a Job (listed inline)."""
+
+    list_display = ("code", "created_at", "expires_at")
+    readonly_fields = ("code", "created_at", "rejected")
+    search_fields = ("=code",)
+    inlines = (BatchJobInline,)
