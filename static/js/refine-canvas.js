@@ -10,14 +10,14 @@
   var TINT = { 1: "rgba(22, 163, 74, 0.45)", 2: "rgba(220, 38, 38, 0.45)" };
   var KEEP = 1, REMOVE = 2;  // the values in a stroke mask
 
-  /* picture: { fullW, fullH, maskW, maskH, images: {original, cutout, background},
+  /* picture: { fullW, fullH, maskW, maskH, maskScale, images: {original, cutout, background},
      batches: [], onZoom(percent) }. images and batches are read at every draw, so refine.js
      changes them in place. */
   window.PixelForgeRefineCanvas = function (root, canvas, picture) {
     var ctx = canvas.getContext("2d");
     var fullW = picture.fullW, fullH = picture.fullH;
     var maskW = picture.maskW, maskH = picture.maskH;
-    var maskScale = maskW / fullW;
+    var maskScale = picture.maskScale;  // mask pixels per image pixel
     var view = { scale: 1, x: 0, y: 0, fit: 1 };
     var brush = { tool: "keep", size: 20, hover: null };  // size: diameter in screen pixels
     var checker = null;

@@ -35,7 +35,8 @@
   var images = { original: null, cutout: null, background: null };
   var batches = [];  // strokes not yet applied by the server, oldest first
   var picture = window.PixelForgeRefineCanvas(root, canvas, {
-    fullW: fullW, fullH: fullH, maskW: maskW, maskH: maskH, images: images, batches: batches,
+    fullW: fullW, fullH: fullH, maskW: maskW, maskH: maskH, maskScale: maskScale,
+    images: images, batches: batches,
     onZoom: function (percent) { zoomOutput.textContent = percent + "%"; }
   });
   var brush = picture.brush;
