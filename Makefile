@@ -6,7 +6,7 @@ MANAGE := $(PY) manage.py
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.numba-cache
 
 .PHONY: help install npm models models-all warmup migrate articles setup run test test-postgres test-fast lint format chromium axe \
-        bench-setup bench-quality bench-speed bench-refine clean
+        bench-setup bench-quality bench-speed bench-refine bench-refine-queue clean
 
 help:
 	@echo "make run        set everything up and serve http://127.0.0.1:8000 with one worker"
@@ -100,6 +100,9 @@ bench-speed: bench-setup warmup
 
 bench-refine: models warmup
 	$(PY) -m benchmarks.refine $(EVAL_DATA)
+
+bench-refine-queue: models warmup
+	$(PY) -m benchmarks.refine_queue
 
 clean:
 	rm -rf $(VENV) .numba-cache staticfiles .pytest_cache

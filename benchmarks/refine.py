@@ -24,6 +24,7 @@
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import statistics
 import sys
@@ -256,8 +257,10 @@ def speed(photo: Path, runs: int) -> list[tuple[str, list[float], list[float], i
 def _setup_django() -> None:
     """An in-memory database and a temp media folder: nothing outside this process."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pixelforge.settings")
-    os.environ["DATABASE_URL"] = "sqlite://:memory:"
-    os.environ["DJANGO_MEDIA_ROOT"] = tempfile.mkdtemp(prefix="pixelforge-bench-")
+    folder = tempfile.mkdtemp(prefix="pixelforge-bench-")
+    os.environ["DATABASE_URL"] = f"sqlite:///{folder}/db.sqlite3"
+    os.environ["DJANGO_MEDIA_ROOT"] = f"{folder}/media"
+    os.environ["PIXELFORGE_TASKS_BACKEND"] = "immediate"  # the job is processed in place
     import django
     from django.core.management import call_command
 
@@ -266,9 +269,17 @@ def _setup_django() -> None:
 
 
 def _stored_job(image: Image.Image):
-    from tools.services.jobs import create_job
+    """A finished job of ``image``, made as an upload makes it (processed in this process)."""
+    from tools.models import Job
+    from tools.services.jobs import submit
 
-    return create_job(image, filename="bench.png")
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    job = submit(out.getvalue(), size=image.size, filename="bench.png")
+    job.refresh_from_db()
+    if job.status != Job.Status.DONE:
+        raise RuntimeError(f"the benchmark's job did not finish: {job.status} {job.error}")
+    return job
 
 
 def _refine_and_undo(job, keep: Image.Image, remove: Image.Image) -> float:

@@ -159,7 +159,7 @@ def eval_dir() -> Path | None:
     return None
 
 
-# Development photos where the default cut-out is clearly wrong (docs/benchmarks.md).
+# Development photos where the default cut-out (IS-Net) is clearly wrong (docs/benchmarks.md).
 FAILING = ("alphamatting_lowres/GT25", "davis2016_val/camel_00045")
 
 
@@ -176,6 +176,7 @@ def test_a_few_strokes_from_the_ground_truth_lower_the_error(name):
     result = remove_background(image)
     alpha, cutout = result.alpha, result.cutout
     before = mae(np.asarray(alpha), gt)
+    assert before > 0.02  # still a photo the default model gets wrong, or this proves nothing
     for _ in range(3):
         found = next_disc(np.asarray(alpha), gt, max_radius=20)
         if found is None:
@@ -190,6 +191,5 @@ def test_a_few_strokes_from_the_ground_truth_lower_the_error(name):
                      max(0, found.x - 3 * found.radius) : found.x + 3 * found.radius]  # fmt: skip
         assert ((rim > 5) & (rim < 250)).any()  # matted, not a disc-shaped step
     after = mae(np.asarray(alpha), gt)
-    if before > 0.02:
-        assert after < 0.85 * before, (before, after)
-    assert after <= before
+    # IS-Net (2026-11-28): GT25 0.128 -> 0.096, camel_00045 0.032 -> 0.013 after three discs.
+    assert after < 0.85 * before, (before, after)

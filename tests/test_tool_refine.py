@@ -7,6 +7,7 @@ model: about a second), so each starts from an original cut-out.
 from __future__ import annotations
 
 import io
+import uuid
 
 import numpy as np
 import pytest
@@ -199,3 +200,15 @@ def test_refine_requests_are_rate_limited(client, job, settings):
     assert post_json(client, job, {"action": "use", "revision": 0}).status_code == 200
     response = post_json(client, job, {"action": "use", "revision": 0})
     assert response.status_code == 429 and int(response["Retry-After"]) > 0
+
+
+def test_a_refine_task_goes_ahead_of_queued_uploads_on_the_database_backend(settings):
+    from django_tasks_db.models import DBTaskResult
+
+    from tools import tasks
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    waiting = [tasks.process_job.enqueue(str(uuid.uuid4())) for _ in range(2)]
+    refine = service.enqueue_action(str(uuid.uuid4()), {"action": "use", "revision": 0})
+    order = list(DBTaskResult.objects.ready().values_list("id", flat=True))
+    assert [str(i) for i in order] == [refine.id, waiting[0].id, waiting[1].id]

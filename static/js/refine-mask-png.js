@@ -4,12 +4,7 @@
    without it (a larger RGBA PNG; the server reads it as grey all the same). */
 (function () {
   "use strict";
-  function layerCanvas(w, h) {
-    var c = document.createElement("canvas");
-    c.width = w;
-    c.height = h;
-    return c;
-  }
+  var layerCanvas = window.PixelForge.layerCanvas;  // shared.js
 
   var crcTable = null;
   function crc32(bytes) {

@@ -3,7 +3,8 @@
    brush. Mouse, pen and touch through Pointer Events: one finger draws, two fingers zoom and
    pan. Each finished stroke is sent as a small 8-bit grey PNG (0 untouched, 1 keep,
    2 remove) at most 1024 px on its long side; the server re-solves the edge and answers with
-   the new version, which replaces the instant preview drawn meanwhile. */
+   the new version, which replaces the instant preview drawn meanwhile. The picture (strokes,
+   view, drawing) is refine-canvas.js; shared.js and refine-mask-png.js load before both. */
 (function () {
   "use strict";
   var root = document.querySelector("[data-refine]");
@@ -11,11 +12,9 @@
   document.documentElement.classList.add("js");
 
   var MASK_SIDE = 1024;
-  var MAX_ZOOM = 16;
-  var TINT = { 1: "rgba(22, 163, 74, 0.45)", 2: "rgba(220, 38, 38, 0.45)" };
+  var shared = window.PixelForge;  // shared.js
 
   var canvas = root.querySelector("[data-refine-canvas]");
-  var ctx = canvas.getContext("2d");
   var fallback = root.querySelector("[data-fallback]");
   var statusLine = root.querySelector("[data-refine-status]");
   var errorBox = root.querySelector("[data-refine-errors]");
@@ -34,102 +33,26 @@
     redo: root.dataset.redo === "" ? null : parseInt(root.dataset.redo, 10)
   };
   var images = { original: null, cutout: null, background: null };
-  var view = { scale: 1, x: 0, y: 0, fit: 1 };
-  var tool = "keep";
   var batches = [];  // strokes not yet applied by the server, oldest first
+  var picture = window.PixelForgeRefineCanvas(root, canvas, {
+    fullW: fullW, fullH: fullH, maskW: maskW, maskH: maskH, maskScale: maskScale,
+    images: images, batches: batches,
+    onZoom: function (percent) { zoomOutput.textContent = percent + "%"; }
+  });
+  var brush = picture.brush;
   var stroke = null;  // the batch being drawn
   var busy = false;
   var pointers = {};  // active touch pointers: id -> {x, y}
   var gesture = null;  // two-finger or move-tool pan/zoom
-  var hover = null;  // last pointer position over the canvas, for the brush outline
-  var checker = null;
 
-  /* ---------- small helpers ---------- */
-  function loadImage(url) {
-    return new Promise(function (resolve, reject) {
-      var image = new Image();
-      image.onload = function () { resolve(image); };
-      image.onerror = reject;
-      image.src = url;
-    });
-  }
   function setStatus(text) { statusLine.textContent = text; }
-  function showErrors(list) {
-    errorBox.innerHTML = "";
-    if (!list || !list.length) return;
-    var ul = document.createElement("ul");
-    ul.className = "errorlist";
-    list.forEach(function (text) {
-      var li = document.createElement("li");
-      li.textContent = text;
-      ul.appendChild(li);
-    });
-    errorBox.appendChild(ul);
-  }
+  function showErrors(list) { shared.showErrors(errorBox, list); }
   function csrfToken() {
     var input = root.querySelector('input[name="csrfmiddlewaretoken"]');
     return input ? input.value : "";
   }
-  function layerCanvas(w, h) {
-    var c = document.createElement("canvas");
-    c.width = w;
-    c.height = h;
-    return c;
-  }
 
   /* ---------- strokes ---------- */
-  function newBatch() {
-    return {
-      values: new Uint8Array(maskW * maskH),
-      layers: { 1: layerCanvas(maskW, maskH), 2: layerCanvas(maskW, maskH) },
-      last: null,
-      done: false,
-      count: 0
-    };
-  }
-  function stamp(batch, value, mx, my, radius) {
-    var r2 = radius * radius;
-    var x0 = Math.max(0, Math.floor(mx - radius)), x1 = Math.min(maskW - 1, Math.ceil(mx + radius));
-    var y0 = Math.max(0, Math.floor(my - radius)), y1 = Math.min(maskH - 1, Math.ceil(my + radius));
-    for (var y = y0; y <= y1; y++) {
-      var dy = y + 0.5 - my;
-      for (var x = x0; x <= x1; x++) {
-        var dx = x + 0.5 - mx;
-        if (dx * dx + dy * dy <= r2) batch.values[y * maskW + x] = value;
-      }
-    }
-    var layer = batch.layers[value].getContext("2d");
-    layer.fillStyle = "#000";
-    layer.beginPath();
-    layer.arc(mx, my, radius, 0, 2 * Math.PI);
-    layer.fill();
-    // A later stroke wins: erase the other kind under it.
-    var other = batch.layers[value === 1 ? 2 : 1].getContext("2d");
-    other.globalCompositeOperation = "destination-out";
-    other.beginPath();
-    other.arc(mx, my, radius, 0, 2 * Math.PI);
-    other.fill();
-    other.globalCompositeOperation = "source-over";
-    batch.count += 1;
-  }
-  function brushRadius() {  // the brush is sized in screen pixels, whatever the zoom
-    return Math.max(0.75, (parseInt(sizeInput.value, 10) / 2) / view.scale * maskScale);
-  }
-  function toMask(point) {
-    return { x: (point.x - view.x) / view.scale * maskScale, y: (point.y - view.y) / view.scale * maskScale };
-  }
-  function strokeTo(point) {
-    var m = toMask(point);
-    var value = tool === "keep" ? 1 : 2;
-    var radius = brushRadius();
-    var last = stroke.last || m;
-    var dist = Math.hypot(m.x - last.x, m.y - last.y);
-    var steps = Math.max(1, Math.ceil(dist / Math.max(0.5, radius / 3)));
-    for (var i = 1; i <= steps; i++) {
-      stamp(stroke, value, last.x + (m.x - last.x) * i / steps, last.y + (m.y - last.y) * i / steps, radius);
-    }
-    stroke.last = m;
-  }
   function finishStroke() {
     if (!stroke) return;
     stroke.done = true;
@@ -140,7 +63,7 @@
     if (!stroke) return;
     batches.splice(batches.indexOf(stroke), 1);
     stroke = null;
-    draw();
+    picture.draw();
   }
 
   /* ---------- talking to the server ---------- */
@@ -168,7 +91,7 @@
     state.revision = body.revision;
     state.undo = body.undo;
     state.redo = body.redo;
-    return loadImage(body.cutout).then(function (image) {
+    return shared.loadImage(body.cutout).then(function (image) {
       images.cutout = image;
       fallback.src = body.cutout;
       return refreshSidebar();
@@ -201,7 +124,7 @@
       batches.shift();
       busy = false;
       root.classList.remove("is-busy");
-      draw();
+      picture.draw();
       send();
     });
   }
@@ -217,7 +140,7 @@
       return applyState(body).then(function () {
         showErrors([]);
         setStatus("Showing version " + body.revision + ": " + body.description.toLowerCase() + ".");
-        draw();
+        picture.draw();
       });
     }).catch(function (errors) {
       showErrors(Array.isArray(errors) ? errors : [String(errors)]);
@@ -247,145 +170,6 @@
     }).catch(function () { /* the page still works; the list is refreshed on reload */ });
   }
 
-  /* ---------- drawing ---------- */
-  function checkerPattern() {
-    if (checker) return checker;
-    var tile = layerCanvas(16, 16);
-    var t = tile.getContext("2d");
-    t.fillStyle = "#ffffff";
-    t.fillRect(0, 0, 16, 16);
-    t.fillStyle = "#e3e6eb";
-    t.fillRect(0, 0, 8, 8);
-    t.fillRect(8, 8, 8, 8);
-    checker = ctx.createPattern(tile, "repeat");
-    return checker;
-  }
-  function coverRect(image, x, y, w, h) {
-    var scale = Math.max(w / image.naturalWidth, h / image.naturalHeight);
-    var dw = image.naturalWidth * scale, dh = image.naturalHeight * scale;
-    ctx.drawImage(image, x + (w - dw) / 2, y + (h - dh) / 2, dw, dh);
-  }
-  function composedCutout() {
-    /* The server's cut-out with the strokes still on their way applied crudely: keep shows
-       the photo, remove clears it. The server's matted answer replaces it within a second. */
-    var fg = images.cutout;
-    var W = fg.naturalWidth, H = fg.naturalHeight;
-    var layer = layerCanvas(W, H);
-    var l = layer.getContext("2d");
-    l.drawImage(fg, 0, 0, W, H);
-    batches.forEach(function (batch) {
-      l.globalCompositeOperation = "destination-out";
-      l.drawImage(batch.layers[2], 0, 0, W, H);
-      var kept = layerCanvas(W, H);
-      var k = kept.getContext("2d");
-      k.drawImage(images.original, 0, 0, W, H);
-      k.globalCompositeOperation = "destination-in";
-      k.drawImage(batch.layers[1], 0, 0, W, H);
-      l.globalCompositeOperation = "source-over";
-      l.drawImage(kept, 0, 0);
-    });
-    return layer;
-  }
-  function tinted(layer, color) {
-    var c = layerCanvas(layer.width, layer.height);
-    var t = c.getContext("2d");
-    t.drawImage(layer, 0, 0);
-    t.globalCompositeOperation = "source-in";
-    t.fillStyle = color;
-    t.fillRect(0, 0, c.width, c.height);
-    return c;
-  }
-  function draw() {
-    if (!images.cutout || !images.original) return;
-    var dpr = window.devicePixelRatio || 1;
-    var cw = canvas.clientWidth, ch = canvas.clientHeight;
-    if (canvas.width !== Math.round(cw * dpr) || canvas.height !== Math.round(ch * dpr)) {
-      canvas.width = Math.round(cw * dpr);
-      canvas.height = Math.round(ch * dpr);
-    }
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.clearRect(0, 0, cw, ch);
-    var x = view.x, y = view.y, w = fullW * view.scale, h = fullH * view.scale;
-    ctx.save();
-    ctx.beginPath();
-    ctx.rect(x, y, w, h);
-    ctx.clip();
-    var mode = root.dataset.background;
-    if (mode === "color") {
-      ctx.fillStyle = root.dataset.bgColor;
-      ctx.fillRect(x, y, w, h);
-    } else if (mode === "image" && images.background) {
-      coverRect(images.background, x, y, w, h);
-    } else if (mode === "blur") {
-      ctx.filter = "blur(" + (parseFloat(root.dataset.blur) * Math.max(w, h) / 1000) + "px)";
-      ctx.drawImage(images.original, x, y, w, h);
-      ctx.filter = "none";
-    } else {
-      ctx.fillStyle = checkerPattern();
-      ctx.fillRect(x, y, w, h);
-    }
-    ctx.imageSmoothingQuality = "high";
-    ctx.drawImage(batches.length ? composedCutout() : images.cutout, x, y, w, h);
-    batches.forEach(function (batch) {
-      ctx.drawImage(tinted(batch.layers[1], TINT[1]), x, y, w, h);
-      ctx.drawImage(tinted(batch.layers[2], TINT[2]), x, y, w, h);
-    });
-    ctx.restore();
-    if (hover && tool !== "move") {
-      ctx.beginPath();
-      ctx.arc(hover.x, hover.y, parseInt(sizeInput.value, 10) / 2, 0, 2 * Math.PI);
-      ctx.lineWidth = 2;
-      ctx.strokeStyle = "rgba(0, 0, 0, 0.7)";
-      ctx.stroke();
-      ctx.lineWidth = 1;
-      ctx.strokeStyle = tool === "keep" ? "#4ade80" : "#f87171";
-      ctx.stroke();
-    }
-    canvas.dataset.rendered = String(Date.now());
-  }
-
-  /* ---------- zoom and pan ---------- */
-  function sizeCanvas() {
-    /* As tall as the picture at full width, within the window; never a tiny strip. */
-    var natural = canvas.clientWidth * fullH / fullW;
-    var floor = Math.min(window.innerHeight * 0.45, 360);
-    canvas.style.height = Math.round(Math.min(window.innerHeight * 0.7, Math.max(natural, floor))) + "px";
-  }
-  function fit() {
-    sizeCanvas();
-    var cw = canvas.clientWidth, ch = canvas.clientHeight;
-    view.fit = Math.min(cw / fullW, ch / fullH);
-    view.scale = view.fit;
-    view.x = (cw - fullW * view.scale) / 2;
-    view.y = (ch - fullH * view.scale) / 2;
-    zoomChanged();
-  }
-  function clampView() {
-    var cw = canvas.clientWidth, ch = canvas.clientHeight;
-    var w = fullW * view.scale, h = fullH * view.scale;
-    var margin = 40;
-    view.x = w <= cw ? (cw - w) / 2 : Math.min(margin, Math.max(cw - w - margin, view.x));
-    view.y = h <= ch ? (ch - h) / 2 : Math.min(margin, Math.max(ch - h - margin, view.y));
-  }
-  function zoomAt(factor, px, py) {
-    var next = Math.min(view.fit * MAX_ZOOM, Math.max(view.fit, view.scale * factor));
-    view.x = px - (px - view.x) * next / view.scale;
-    view.y = py - (py - view.y) * next / view.scale;
-    view.scale = next;
-    zoomChanged();
-  }
-  function zoomChanged() {
-    clampView();
-    zoomOutput.textContent = Math.round(view.scale / view.fit * 100) + "%";
-    draw();
-  }
-  function panBy(dx, dy) {
-    view.x += dx;
-    view.y += dy;
-    clampView();
-    draw();
-  }
-
   /* ---------- pointer input ---------- */
   function at(event) {
     var rect = canvas.getBoundingClientRect();
@@ -402,18 +186,18 @@
     canvas.setPointerCapture(event.pointerId);
     var p = at(event);
     if (event.pointerType === "touch") pointers[event.pointerId] = p;
-    if (touchCount() >= 2 || tool === "move" || event.shiftKey) {
+    if (touchCount() >= 2 || brush.tool === "move" || event.shiftKey) {
       cancelStroke();
       if (event.pointerType !== "touch") pointers[event.pointerId] = p;
       startGesture();
       return;
     }
     showErrors([]);
-    stroke = newBatch();
+    stroke = picture.newBatch();
     batches.push(stroke);
-    strokeTo(p);
-    hover = p;
-    draw();
+    picture.paint(stroke, p);
+    brush.hover = p;
+    picture.draw();
     event.preventDefault();
   });
   canvas.addEventListener("pointermove", function (event) {
@@ -422,16 +206,16 @@
     if (gesture) {
       var before = gesture;
       startGesture();
-      if (touchCount() >= 2) zoomAt(gesture.dist / before.dist, gesture.cx, gesture.cy);
-      panBy(gesture.cx - before.cx, gesture.cy - before.cy);
+      if (touchCount() >= 2) picture.zoomAt(gesture.dist / before.dist, gesture.cx, gesture.cy);
+      picture.panBy(gesture.cx - before.cx, gesture.cy - before.cy);
       return;
     }
-    hover = event.pointerType === "touch" ? null : p;
+    brush.hover = event.pointerType === "touch" ? null : p;
     if (stroke) {
       var events = event.getCoalescedEvents ? event.getCoalescedEvents() : [event];
-      (events.length ? events : [event]).forEach(function (e) { strokeTo(at(e)); });
+      (events.length ? events : [event]).forEach(function (e) { picture.paint(stroke, at(e)); });
     }
-    draw();
+    picture.draw();
   });
   function pointerEnd(event) {
     delete pointers[event.pointerId];
@@ -445,21 +229,21 @@
   }
   canvas.addEventListener("pointerup", pointerEnd);
   canvas.addEventListener("pointercancel", pointerEnd);
-  canvas.addEventListener("pointerleave", function () { hover = null; draw(); });
+  canvas.addEventListener("pointerleave", function () { brush.hover = null; picture.draw(); });
   canvas.addEventListener("wheel", function (event) {
     if (!event.ctrlKey && !event.metaKey) return;  // plain wheel scrolls the page
     event.preventDefault();
     var p = at(event);
-    zoomAt(Math.exp(-event.deltaY / 300), p.x, p.y);
+    picture.zoomAt(Math.exp(-event.deltaY / 300), p.x, p.y);
   }, { passive: false });
 
   /* ---------- controls and keys ---------- */
   function setTool(value) {
-    tool = value;
+    brush.tool = value;
     canvas.dataset.tool = value;
     var radio = root.querySelector('[data-tool-choice][value="' + value + '"]');
     if (radio) radio.checked = true;
-    draw();
+    picture.draw();
   }
   root.querySelectorAll("[data-tool-choice]").forEach(function (radio) {
     radio.addEventListener("change", function () { setTool(radio.value); });
@@ -467,14 +251,15 @@
   function setSize(value) {
     sizeInput.value = Math.max(parseInt(sizeInput.min, 10), Math.min(parseInt(sizeInput.max, 10), value));
     sizeOutput.textContent = sizeInput.value + " px";
-    draw();
+    brush.size = parseInt(sizeInput.value, 10);
+    picture.draw();
   }
   sizeInput.addEventListener("input", function () { setSize(parseInt(sizeInput.value, 10)); });
   root.querySelectorAll("[data-zoom]").forEach(function (button) {
     button.addEventListener("click", function () {
       var kind = button.dataset.zoom;
-      if (kind === "fit") fit();
-      else zoomAt(kind === "in" ? 1.5 : 1 / 1.5, canvas.clientWidth / 2, canvas.clientHeight / 2);
+      if (kind === "fit") picture.fit();
+      else picture.zoomCentre(kind === "in" ? 1.5 : 1 / 1.5);
     });
   });
   root.addEventListener("submit", function (event) {
@@ -501,29 +286,25 @@
     else if (key === "m" || key === "M") setTool("move");
     else if (key === "[") setSize(parseInt(sizeInput.value, 10) - 4);
     else if (key === "]") setSize(parseInt(sizeInput.value, 10) + 4);
-    else if (key === "+" || key === "=") zoomAt(1.5, canvas.clientWidth / 2, canvas.clientHeight / 2);
-    else if (key === "-") zoomAt(1 / 1.5, canvas.clientWidth / 2, canvas.clientHeight / 2);
-    else if (key === "0") fit();
+    else if (key === "+" || key === "=") picture.zoomCentre(1.5);
+    else if (key === "-") picture.zoomCentre(1 / 1.5);
+    else if (key === "0") picture.fit();
     else if (target === canvas && key.indexOf("Arrow") === 0) {
       event.preventDefault();
       var step = 60;
-      panBy(key === "ArrowLeft" ? step : key === "ArrowRight" ? -step : 0,
+      picture.panBy(key === "ArrowLeft" ? step : key === "ArrowRight" ? -step : 0,
         key === "ArrowUp" ? step : key === "ArrowDown" ? -step : 0);
     }
   });
-  window.addEventListener("resize", function () {
-    var relative = view.scale / view.fit;
-    fit();
-    if (relative > 1) zoomAt(relative, canvas.clientWidth / 2, canvas.clientHeight / 2);
-  });
+  window.addEventListener("resize", picture.refit);
 
   /* ---------- start ---------- */
   var loads = [
-    loadImage(root.dataset.originalUrl).then(function (image) { images.original = image; }),
-    loadImage(root.dataset.cutoutUrl).then(function (image) { images.cutout = image; })
+    shared.loadImage(root.dataset.originalUrl).then(function (image) { images.original = image; }),
+    shared.loadImage(root.dataset.cutoutUrl).then(function (image) { images.cutout = image; })
   ];
   if (root.dataset.backgroundUrl) {
-    loads.push(loadImage(root.dataset.backgroundUrl).then(function (image) { images.background = image; }));
+    loads.push(shared.loadImage(root.dataset.backgroundUrl).then(function (image) { images.background = image; }));
   }
   Promise.all(loads).then(function () {
     fallback.hidden = true;
@@ -532,7 +313,7 @@
     root.querySelectorAll(".js-only[hidden]").forEach(function (el) { el.hidden = false; });
     setTool("keep");
     setSize(parseInt(sizeInput.value, 10));
-    fit();
+    picture.fit();
     root.dataset.ready = "1";
   }).catch(function () {
     showErrors(["The images could not be loaded; reload the page to try again."]);
