@@ -7,20 +7,12 @@
   document.documentElement.classList.add("js");
 
   /* ---------- Result page ---------- */
-  function loadImage(url) {
-    return new Promise(function (resolve, reject) {
-      var image = new Image();
-      image.onload = function () { resolve(image); };
-      image.onerror = reject;
-      image.src = url;
-    });
-  }
+  var shared = window.PixelForge;
+  var loadImage = shared.loadImage;
 
   /* The subject's bounding box in the cut-out (alpha above 8), like pipeline.subject_bbox. */
   function alphaBox(image) {
-    var canvas = document.createElement("canvas");
-    canvas.width = image.naturalWidth;
-    canvas.height = image.naturalHeight;
+    var canvas = shared.layerCanvas(image.naturalWidth, image.naturalHeight);
     var ctx = canvas.getContext("2d");
     ctx.drawImage(image, 0, 0);
     var data = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
@@ -37,12 +29,6 @@
     }
     if (right < 0) return null;
     return { x: left, y: top, w: right - left + 1, h: bottom - top + 1 };
-  }
-
-  function coverFit(ctx, image, width, height) {
-    var scale = Math.max(width / image.naturalWidth, height / image.naturalHeight);
-    var w = image.naturalWidth * scale, h = image.naturalHeight * scale;
-    ctx.drawImage(image, (width - w) / 2, (height - h) / 2, w, h);
   }
 
   /* The before/after divider's value in words, for screen readers (aria-valuetext). */
@@ -169,11 +155,11 @@
         ctx.fillStyle = s.color;
         ctx.fillRect(0, 0, cw, ch);
       } else if (s.background === "image" && images.background) {
-        coverFit(ctx, images.background, cw, ch);
+        shared.coverImage(ctx, images.background, 0, 0, cw, ch);
       } else if (s.background === "blur") {
         var orig = images.original;
         ctx.filter = "blur(" + (s.blur * Math.max(W, H) / 1000) + "px)";
-        coverFit(ctx, orig, cw, ch);
+        shared.coverImage(ctx, orig, 0, 0, cw, ch);
         ctx.drawImage(orig, region.x * orig.naturalWidth / W, region.y * orig.naturalHeight / H,
           region.w * orig.naturalWidth / W, region.h * orig.naturalHeight / H, px, py, pw, ph);
         ctx.filter = "none";
@@ -219,17 +205,11 @@
     }
 
     function showErrors(body) {
-      errors.innerHTML = "";
-      var list = document.createElement("ul");
-      list.className = "errorlist";
+      var messages = [];
       Object.keys(body.errors || {}).forEach(function (name) {
-        body.errors[name].forEach(function (text) {
-          var item = document.createElement("li");
-          item.textContent = text;
-          list.appendChild(item);
-        });
+        messages = messages.concat(body.errors[name]);
       });
-      if (list.children.length) errors.appendChild(list);
+      shared.showErrors(errors, messages);
     }
 
     /* Each download button says what its file shows for the saved mode. */

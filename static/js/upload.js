@@ -25,16 +25,7 @@
     var busy = false;
 
     function showError(messages) {
-      errors.innerHTML = "";
-      if (!messages.length) return;
-      var list = document.createElement("ul");
-      list.className = "errorlist";
-      messages.forEach(function (text) {
-        var item = document.createElement("li");
-        item.textContent = text;
-        list.appendChild(item);
-      });
-      errors.appendChild(list);
+      window.PixelForge.showErrors(errors, messages);
     }
 
     function accepted(file) {
