@@ -1,5 +1,5 @@
 /* PixelForge batches: several images at once. Enhances pages that already work without it.
-   Upload page: tool.js hands over a drop, paste or pick of several files (PixelForgeBatch.upload);
+   Upload page: upload.js hands over a drop, paste or pick of several files (PixelForgeBatch.upload);
    they go up in one multipart request with a progress bar, then the batch page opens.
    Batch page: polls the batch's status and updates each file's state, thumbnail and link. */
 (function () {
@@ -9,7 +9,7 @@
 
   function plural(count, word) { return count + " " + word + (count === 1 ? "" : "s"); }
 
-  /* Called by tool.js with the upload form, the files and its own display helpers. */
+  /* Called by upload.js with the upload form, the files and its display and send helpers. */
   function upload(form, files, ui) {
     if (ui.isBusy()) return;
     var list = Array.prototype.slice.call(files);
@@ -32,38 +32,8 @@
     list.forEach(function (file, index) {
       data.append("image", file, file.name || "pasted-image-" + (index + 1) + ".png");
     });
-    var xhr = new XMLHttpRequest();
-    xhr.open("POST", form.action);
-    xhr.setRequestHeader("Accept", "application/json");
-    xhr.upload.addEventListener("progress", function (event) {
-      if (!event.lengthComputable) return;
-      var percent = Math.round((event.loaded / event.total) * 100);
-      ui.bar.value = percent;
-      ui.label.textContent = selected + ". Uploading… " + percent + "%";
-    });
-    xhr.upload.addEventListener("load", function () {
-      ui.bar.removeAttribute("value");
-      ui.setBusy(true, selected + ". Checking and queueing them…");
-    });
-    xhr.addEventListener("load", function () {
-      var body = {};
-      try { body = JSON.parse(xhr.responseText); } catch (e) { body = {}; }
-      if (xhr.status === 201 && body.url) {
-        ui.label.textContent = "Uploaded. Opening the list of your images…";
-        window.location.assign(body.url);
-        return;
-      }
-      ui.setBusy(false);
-      ui.bar.value = 0;
-      ui.showError(body.errors || ["The upload failed (HTTP " + xhr.status + "). Please try again."]);
-    });
-    xhr.addEventListener("error", function () {
-      ui.setBusy(false);
-      ui.showError(["The upload failed: the connection was lost. Please try again."]);
-    });
-    ui.bar.value = 0;
-    ui.setBusy(true, selected + ". Uploading… 0%");
-    xhr.send(data);
+    ui.send(data, { prefix: selected + ". ", working: "Checking and queueing them…",
+      opening: "Uploaded. Opening the list of your images…" });
   }
 
   window.PixelForgeBatch = { upload: upload };

@@ -56,22 +56,9 @@
       if (text) label.textContent = text;
     }
 
-    /* Several files at once go to batch.js (one request, then the batch's page). */
-    function several(files) {
-      if (!files || files.length < 2 || !window.PixelForgeBatch) return false;
-      var ui = { showError: showError, setBusy: setBusy, bar: bar, label: label,
-        isBusy: function () { return busy; } };
-      window.PixelForgeBatch.upload(form, files, ui);
-      return true;
-    }
-
-    function upload(file) {
-      if (busy) return;
-      var problem = check(file);
-      if (problem) { showError([problem]); return; }
-      showError([]);
-      var data = new FormData(form);
-      data.set("image", file, file.name || "pasted-image.png");
+    /* POST data to the form's URL with a progress bar; open the page the answer names.
+       words: what is being sent ("" or "2 images selected. "), then what the server does. */
+    function send(data, words) {
       var xhr = new XMLHttpRequest();
       xhr.open("POST", form.action);
       xhr.setRequestHeader("Accept", "application/json");
@@ -79,17 +66,17 @@
         if (!event.lengthComputable) return;
         var percent = Math.round((event.loaded / event.total) * 100);
         bar.value = percent;
-        label.textContent = "Uploading… " + percent + "%";
+        label.textContent = words.prefix + "Uploading… " + percent + "%";
       });
       xhr.upload.addEventListener("load", function () {
         bar.removeAttribute("value");
-        setBusy(true, "Removing background… this takes a few seconds.");
+        setBusy(true, words.prefix + words.working);
       });
       xhr.addEventListener("load", function () {
         var body = {};
         try { body = JSON.parse(xhr.responseText); } catch (e) { body = {}; }
         if (xhr.status === 201 && body.url) {
-          label.textContent = "Done. Opening your result…";
+          label.textContent = words.opening;
           window.location.assign(body.url);
           return;
         }
@@ -102,8 +89,27 @@
         showError(["The upload failed: the connection was lost. Please try again."]);
       });
       bar.value = 0;
-      setBusy(true, "Uploading… 0%");
+      setBusy(true, words.prefix + "Uploading… 0%");
       xhr.send(data);
+    }
+
+    /* Several files at once go to batch.js (one request, then the batch's page). */
+    function several(files) {
+      if (!files || files.length < 2 || !window.PixelForgeBatch) return false;
+      var ui = { showError: showError, send: send, isBusy: function () { return busy; } };
+      window.PixelForgeBatch.upload(form, files, ui);
+      return true;
+    }
+
+    function upload(file) {
+      if (busy) return;
+      var problem = check(file);
+      if (problem) { showError([problem]); return; }
+      showError([]);
+      var data = new FormData(form);
+      data.set("image", file, file.name || "pasted-image.png");
+      send(data, { prefix: "", working: "Removing background… this takes a few seconds.",
+        opening: "Done. Opening your result…" });
     }
 
     input.addEventListener("change", function () {
