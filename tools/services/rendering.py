@@ -20,7 +20,7 @@ from tools.models import Job
 from tools.pipeline.composite import placement
 from tools.pipeline.formats import OUTPUTS
 from tools.pipeline.options import MAX_CANVAS_SIDE
-from tools.services import storage
+from tools.services import labels, storage
 from tools.services.jobs import preview_of
 
 DEFAULT_COLOR = "#ffffff"
@@ -123,10 +123,11 @@ def kept_cutout(job: Job, keep: tuple[int, ...] | None, *, preview: bool) -> Ima
     """
     cutout = storage.open_image(job, "cutout_preview" if preview else "cutout").convert("RGBA")
     if keep is not None:
-        # A preview labels the preview's own alpha (as the subject thumbnails do): the web
-        # process never loads a full-resolution alpha; downloads (in a worker) use the full one.
+        # A preview uses the map of the preview's own alpha (as the subject thumbnails do):
+        # the web process never loads a full-resolution alpha; downloads (in a worker) use the
+        # full one. Both maps were labelled once by the worker (tools/services/labels.py).
         source = cutout.getchannel("A") if preview else storage.open_image(job, "alpha")
-        kept = pipeline.keep_subjects(source, keep)
+        kept = labels.load(job, preview=preview).keep(source, keep)
         if kept.size != cutout.size:
             kept = kept.resize(cutout.size, Image.Resampling.BILINEAR)
         cutout.putalpha(kept)
@@ -220,9 +221,11 @@ def download(job: Job, fmt: str) -> Download:
 
 def subject_download(job: Job, index: int) -> Download:
     """One subject on its own: cropped, transparent PNG at full resolution."""
-    options = pipeline.RenderOptions(keep_subjects=(index,), crop=True)
+    options = pipeline.RenderOptions(crop=True)
     original = open_original(job)
-    image = cap_pixels(pipeline.render(original, storage.open_image(job, "cutout"), options))
+    cutout = storage.open_image(job, "cutout").convert("RGBA")
+    cutout.putalpha(labels.load(job, preview=False).keep(cutout.getchannel("A"), (index,)))
+    image = cap_pixels(pipeline.render(original, cutout, options))
     data = pipeline.encode(image, "png")
     return Download(data, "image/png", f"{file_stem(job)}-subject-{index + 1}.png")
 
