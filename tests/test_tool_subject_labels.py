@@ -59,7 +59,8 @@ def test_subjects_are_labelled_once_and_renders_reuse_the_map(client, labelled):
         client.get(url + "subjects/1/"),
         client.get(url + "subjects/0/thumb/"),
     ]
-    client.post(url, {"background": "color", "bg_color": "#00ff00", "size": "original", "keep": [0]})
+    green = {"background": "color", "bg_color": "#00ff00", "size": "original", "keep": [0]}
+    client.post(url, green)
     responses += [client.get(url + "view/result/"), client.get(url + "download/png/")]
     assert [r.status_code for r in responses] == [200] * len(responses)
     assert labelled == []  # no render labelled the alpha again
