@@ -31,7 +31,7 @@ def test_a_streamed_result_is_the_same_as_a_whole_one(client, settings, monkeypa
         client, image_bytes(subject_image((251, 167))), HTTP_PREFER="respond-async", **FAST
     )
     assert queued.status_code == 202
-    url = queued.json()["result_url"]
+    url = queued.json()["status_url"] + "/result"
     raw_whole = client.get(url, HTTP_ACCEPT="image/png")
     json_whole = client.get(url, HTTP_ACCEPT="application/json")
     assert not isinstance(json_whole, StreamingHttpResponse)

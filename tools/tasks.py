@@ -28,6 +28,14 @@ def render_download(code: str, kind: str, key: str) -> str:
 
 
 @task()
+def prepare_background(code: str) -> str:
+    """Decode a visitor's uploaded background image (tools/services/background_uploads.py)."""
+    from tools.services import background_uploads
+
+    return background_uploads.prepare(code)
+
+
+@task()
 def refine_cutout(code: str, action: dict) -> dict:
     """Re-solve a job's cut-out around brush strokes, or undo/redo (tools/services/refine.py)."""
     from tools.services import refine
