@@ -5,8 +5,9 @@
 
 It makes a throw-away site (SQLite, media in a temp folder), stores a finished API job whose
 result is a real-sized PNG (a fixture photo scaled to the size, with grain and an alpha
-channel, encoded as the pipeline encodes), then, each in a fresh process, GETs the job's result URL with
-Accept: application/json through Django's test client and reads the body chunk by chunk:
+channel, encoded as the pipeline encodes), then, each in a fresh process, GETs the job's
+result URL with Accept: application/json through Django's test client and reads the body
+chunk by chunk:
 
 - "streamed": as served now (tools/api/streaming.py: base64 of 3-byte-aligned chunks);
 - "whole": the streaming threshold raised above the file's size, which is the code path every
