@@ -80,11 +80,10 @@ def prepare(code: str) -> str:
     job = Job.objects.live().done().filter(code=code).first()
     if job is None:
         return "gone"
-    try:
-        data = storage.read_path(source_path(job))
-    except storage.StorageUnavailable:
+    if not is_pending(job):
         return "nothing"  # another task prepared it already
     try:
+        data = storage.read_path(source_path(job))
         image = load_within_limits(data)
         del data
         storage.store(preview_path(job), pipeline.encode(preview_of(image), "png"))
