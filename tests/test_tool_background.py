@@ -169,3 +169,77 @@ def test_a_background_with_a_thousand_character_name_gets_the_page_with_a_messag
     assert response.status_code == 400
     page = response.content.decode()
     assert "rename it" in page and "Background removed" in page  # the result page itself
+
+
+def _truncated_png(size: tuple[int, int] = (400, 300)) -> bytes:
+    """A PNG whose header is fine and whose pixels stop halfway: only a full decode tells."""
+    import numpy as np
+
+    noise = (np.random.default_rng(7).random((size[1], size[0], 3)) * 255).astype("uint8")
+    data = _png_bytes(Image.fromarray(noise))
+    return data[: len(data) // 2]
+
+
+def test_the_web_process_stores_the_background_as_received_and_a_worker_decodes_it(
+    client, job, settings, monkeypatch
+):
+    from django.core.files.storage import default_storage
+
+    from tools.services import background_uploads
+
+    settings.PIXELFORGE_WEB_DECODE_PIXELS = 100  # only the header is checked in the request
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    monkeypatch.setattr(background_uploads, "HOLD_SECONDS", 0)  # no worker will come
+    data = _truncated_png()
+    upload = SimpleUploadedFile("bg.png", data, content_type="image/png")
+    response = choose(client, job, background="image", bg_image=upload)
+    assert response.status_code == 302  # the header was fine
+    with default_storage.open(background_uploads.source_path(job)) as handle:
+        assert handle.read() == data  # bytes as received, nothing decoded
+    assert not job.background
+    pending = client.get(f"{result_url(job)}view/result/")
+    assert pending.status_code == 503 and "still being prepared" in pending.content.decode()
+
+    assert background_uploads.prepare(str(job.code)) == "failed"  # as the worker does
+    job.refresh_from_db()
+    assert job.render_options["background"] == "none"  # nothing to show: back to none
+    page = client.get(result_url(job))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Your background image could not be used" in html and "truncated" in html
+    assert "could not be used" not in client.get(result_url(job)).content.decode()  # said once
+    assert client.get(f"{result_url(job)}view/result/").status_code == 200
+
+
+def test_a_background_only_a_full_decode_finds_broken_gives_422_with_the_reason(
+    client, job, settings
+):
+    settings.PIXELFORGE_WEB_DECODE_PIXELS = 100
+    upload = SimpleUploadedFile("bg.png", _truncated_png(), content_type="image/png")
+    response = choose(client, job, background="image", bg_image=upload)
+    assert response.status_code == 422  # the worker (in the request here) found it
+    html = response.content.decode()
+    assert "Your background image could not be used" in html and "truncated" in html
+    json_response = client.post(
+        result_url(job),
+        {**BASE, "background": "image", "bg_image": SimpleUploadedFile("b.png", _truncated_png())},
+        HTTP_ACCEPT="application/json",
+    )
+    assert json_response.status_code == 422
+    assert "truncated" in json_response.json()["errors"]["bg_image"][0]
+
+
+def test_a_large_background_is_scaled_by_the_worker_for_downloads_and_the_preview(
+    client, job, settings, monkeypatch
+):
+    from tools.services import background_uploads
+
+    settings.PIXELFORGE_WEB_DECODE_PIXELS = 100
+    monkeypatch.setattr(background_uploads, "BACKGROUND_SIDE", 300)
+    big = Image.new("RGB", (1200, 600), (20, 160, 60))
+    upload = SimpleUploadedFile("bg.png", _png_bytes(big), content_type="image/png")
+    assert choose(client, job, background="image", bg_image=upload).status_code == 302
+    assert Image.open(job.background.path).size == (300, 150)
+    assert png(client, job).getpixel((5, 5)) == (20, 160, 60, 255)
+    preview = open_image(client.get(f"{result_url(job)}view/result/").content)
+    assert preview.getpixel((5, 5)) == (20, 160, 60, 255)

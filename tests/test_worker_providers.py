@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import warnings
 
 from tools import pipeline
@@ -25,3 +26,17 @@ def test_the_providers_setting_reaches_the_session_and_falls_back_to_the_cpu(set
     finally:
         settings.PIXELFORGE_ONNX_PROVIDERS = ["CPUExecutionProvider"]
         configure_pipeline()
+
+
+def test_a_worker_runs_numba_on_one_thread_unless_told_otherwise(monkeypatch, settings):
+    from tools.management.commands.worker import limit_threads
+
+    for name in ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS"):
+        monkeypatch.delenv(name, raising=False)
+    assert settings.PIXELFORGE_WORKER_THREADS == 1  # the default
+    limit_threads(0)
+    assert "NUMBA_NUM_THREADS" not in os.environ  # 0: the libraries' own choice
+    monkeypatch.setenv("OMP_NUM_THREADS", "4")
+    limit_threads(1)
+    assert os.environ["NUMBA_NUM_THREADS"] == "1"
+    assert os.environ["OMP_NUM_THREADS"] == "4"  # an explicit variable wins

@@ -185,13 +185,17 @@ class BackgroundForm(CappedFileForm):
             raise forms.ValidationError(str(exc)) from None
         return f"#{r:02x}{g:02x}{b:02x}"
 
-    def clean_bg_image(self) -> Image.Image | None:
+    def clean_bg_image(self) -> bytes | None:
+        """The file's bytes as received, once its header (or a small file in full) was
+        checked; a worker decodes it (tools/services/background_uploads.py)."""
         upload = self.cleaned_data.get("bg_image")
         if not upload:
             return None
         if upload.size > max_upload_bytes():
             raise self.too_large_error()
-        return decode_upload(upload).image
+        decode_upload(upload, light=True)
+        upload.seek(0)
+        return upload.read()
 
     def clean(self) -> dict:
         data = super().clean()

@@ -7,6 +7,7 @@ own. The backend (database by default, RQ on Redis for several hosts) is TASKS i
 from __future__ import annotations
 
 from django_tasks import task
+from django_tasks.base import TASK_MAX_PRIORITY
 
 
 @task()
@@ -25,6 +26,14 @@ def render_download(code: str, kind: str, key: str) -> str:
     from tools.services import renders
 
     return renders.make(code, kind, key)
+
+
+@task(priority=TASK_MAX_PRIORITY)  # first in the queue (both backends): a visitor waits for it
+def prepare_background(code: str) -> str:
+    """Decode a visitor's uploaded background image (tools/services/background_uploads.py)."""
+    from tools.services import background_uploads
+
+    return background_uploads.prepare(code)
 
 
 @task()

@@ -159,14 +159,17 @@ def process(job: Job, *, on_stage) -> None:
     on_stage("finishing")
     storage.store(result_path(job), removal.data)
     meta = dataclasses.asdict(removal)
-    del meta["data"]
+    del meta["data"], meta["path"]
     job.result_meta = meta
 
 
 def removal_of(job: Job) -> service.Removal:
+    """The finished call's output, its bytes left in the job's folder (the view streams them:
+    a web process never holds a large result, nor its base64)."""
     meta = dict(job.result_meta)
+    meta.pop("path", None)
     meta["foreground"] = tuple(meta["foreground"])
-    return service.Removal(data=storage.read_path(result_path(job)), **meta)
+    return service.Removal(data=b"", path=result_path(job), **meta)
 
 
 def error_of(job: Job) -> ApiError:

@@ -39,6 +39,8 @@ class Removal:
     foreground: tuple[int, int, int, int]  # (left, top, width, height) in the output image
     seconds: float  # decoding, removal, compositing and encoding
     scaled_from: tuple[int, int] | None = None  # the upload's size, when it was scaled down
+    # A stored result leaves its bytes in this file (data is b""): the web process streams it.
+    path: str = ""
 
     @property
     def content_type(self) -> str:

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import base64
 import logging
 import uuid
 
@@ -13,7 +12,7 @@ from django.views.decorators.http import require_safe
 
 from tools.api import jobs as api_jobs
 from tools.api import openapi as openapi_doc
-from tools.api import service
+from tools.api import service, streaming
 from tools.api.access import check_api_key, enforce_rate_limit, keys_required
 from tools.api.errors import ERRORS, ApiError, error_response
 from tools.api.params import declared_params, parse_removal
@@ -129,27 +128,26 @@ def wants_json(request: HttpRequest, content_type: str) -> bool:
 def removal_response(request: HttpRequest, removal: service.Removal) -> HttpResponse:
     left, top, width, height = removal.foreground
     if wants_json(request, removal.content_type):
-        response: HttpResponse = JsonResponse(
-            {
-                "width": removal.width,
-                "height": removal.height,
-                "foreground_top": top,
-                "foreground_left": left,
-                "foreground_width": width,
-                "foreground_height": height,
-                "processing_time": round(removal.seconds, 3),
-                "format": removal.format,
-                "content_type": removal.content_type,
-                "image_base64": base64.b64encode(removal.data).decode("ascii"),
-                "scaled_from": (
-                    dict(zip(("width", "height"), removal.scaled_from, strict=True))
-                    if removal.scaled_from
-                    else None
-                ),
-            }
-        )
+        document = {
+            "width": removal.width,
+            "height": removal.height,
+            "foreground_top": top,
+            "foreground_left": left,
+            "foreground_width": width,
+            "foreground_height": height,
+            "processing_time": round(removal.seconds, 3),
+            "format": removal.format,
+            "content_type": removal.content_type,
+            "image_base64": "",  # the output, filled in by streaming (tools/api/streaming.py)
+            "scaled_from": (
+                dict(zip(("width", "height"), removal.scaled_from, strict=True))
+                if removal.scaled_from
+                else None
+            ),
+        }
+        response = streaming.json_response(removal, document, "image_base64")
     else:
-        response = HttpResponse(removal.data, content_type=removal.content_type)
+        response = streaming.raw_response(removal)
         response["Content-Disposition"] = f'inline; filename="{removal.filename}"'
     for name, value in result_headers(removal).items():
         response[name] = value

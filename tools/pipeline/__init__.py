@@ -18,7 +18,14 @@ from .options import (
     parse_margin,
     parse_size,
 )
-from .subjects import Subject, find_subjects, keep_subjects, subject_bbox
+from .subjects import (
+    Subject,
+    SubjectMap,
+    find_subjects,
+    keep_subjects,
+    label_subjects,
+    subject_bbox,
+)
 from .warmup import warmup  # numba is compiled on call, pymatting imported on call
 
 # The model side (onnxruntime) loads on first use, so a process that only composites and
@@ -52,6 +59,7 @@ __all__ = [
     "PipelineError",
     "RenderOptions",
     "Subject",
+    "SubjectMap",
     "UnreadableImage",
     "build_render_options",
     "configure",
@@ -62,6 +70,7 @@ __all__ = [
     "get_session",
     "get_spec",
     "keep_subjects",
+    "label_subjects",
     "load_image",
     "options",
     "parse_hex_color",

@@ -44,6 +44,50 @@ def _components(
     return labels, subjects
 
 
+OTHER_REGION = 255  # in a SubjectMap: a region that is not one of the first 254 subjects
+
+
+@dataclass(frozen=True)
+class SubjectMap:
+    """The subjects of an alpha, labelled once: ``index_map`` holds 0 where no region is,
+    ``index + 1`` on the body of subject ``index``, and OTHER_REGION on any other region
+    (too small to be a subject, or past the 254th). Small enough to store with a job (a
+    mostly flat L-mode PNG), so renders choose subjects without labelling the alpha again."""
+
+    index_map: np.ndarray  # uint8, same size as the alpha
+    subjects: list[Subject]
+
+    def keep(self, alpha: Image.Image, indices: tuple[int, ...]) -> Image.Image:
+        """``alpha`` with everything outside the chosen subjects made transparent.
+
+        A subject keeps its soft fringe: pixels within a few px of its body that belong to
+        no other region stay as they were."""
+        codes = [i + 1 for i in set(indices) if 0 <= i < OTHER_REGION - 1]
+        kept = np.isin(self.index_map, codes)
+        fringe = ndimage.binary_dilation(kept, structure=EIGHT_CONNECTED, iterations=3)
+        keep = kept | (fringe & (self.index_map == 0))
+        values = np.asarray(alpha.convert("L")).copy()
+        values[~keep] = 0
+        return Image.fromarray(values, "L")
+
+    def to_image(self) -> Image.Image:
+        return Image.fromarray(self.index_map, "L")
+
+    @classmethod
+    def from_image(cls, image: Image.Image, subjects: list[Subject]) -> SubjectMap:
+        return cls(np.asarray(image.convert("L")), subjects)
+
+
+def label_subjects(alpha: Image.Image, *, min_area_fraction: float = 0.005) -> SubjectMap:
+    """Label the connected regions of the alpha once (the costly step of choosing subjects)."""
+    labels, found = _components(alpha, min_area_fraction)
+    lookup = np.full(int(labels.max()) + 1, OTHER_REGION, dtype=np.uint8)
+    lookup[0] = 0
+    for label, subject in found[: OTHER_REGION - 1]:
+        lookup[label] = subject.index + 1
+    return SubjectMap(lookup[labels], [subject for _, subject in found])
+
+
 def find_subjects(alpha: Image.Image, *, min_area_fraction: float = 0.005) -> list[Subject]:
     """Connected regions of the alpha covering at least ``min_area_fraction`` of the image,
     largest first; ``Subject.index`` is the position in this list."""
@@ -53,19 +97,9 @@ def find_subjects(alpha: Image.Image, *, min_area_fraction: float = 0.005) -> li
 def keep_subjects(
     alpha: Image.Image, indices: tuple[int, ...], *, min_area_fraction: float = 0.005
 ) -> Image.Image:
-    """The alpha with everything outside the chosen subjects made transparent.
-
-    A subject keeps its soft fringe: pixels within a few px of its body that belong to no
-    other region stay as they were.
-    """
-    labels, subjects = _components(alpha, min_area_fraction)
-    chosen = [label for label, subject in subjects if subject.index in set(indices)]
-    kept = np.isin(labels, chosen)
-    fringe = ndimage.binary_dilation(kept, structure=EIGHT_CONNECTED, iterations=3)
-    keep = kept | (fringe & (labels == 0))
-    values = np.asarray(alpha.convert("L")).copy()
-    values[~keep] = 0
-    return Image.fromarray(values, "L")
+    """The alpha with everything outside the chosen subjects made transparent (labelling it;
+    a job's renders use its stored SubjectMap instead)."""
+    return label_subjects(alpha, min_area_fraction=min_area_fraction).keep(alpha, indices)
 
 
 def subject_bbox(alpha: Image.Image, *, threshold: int = 8) -> tuple[int, int, int, int] | None:

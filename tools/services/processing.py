@@ -22,9 +22,8 @@ from PIL import Image
 from tools import pipeline
 from tools.images import load_within_limits
 from tools.models import Job
-from tools.services import storage
+from tools.services import labels, storage
 from tools.services.jobs import (
-    MAX_LISTED_SUBJECTS,
     MODEL_DOWN,
     STORAGE_DOWN,
     THUMB_SIDE,
@@ -177,28 +176,35 @@ def _process_site(job: Job, tracker: Tracker) -> None:
     result = pipeline.remove_background(image, model=job.model, on_stage=tracker.enter)
     del image
     tracker.enter("finishing")
-    subjects = pipeline.find_subjects(result.alpha)
-    job.subjects = [
-        {"index": s.index, "box": list(s.box), "area": s.area}
-        for s in subjects[:MAX_LISTED_SUBJECTS]
-    ]
+    small_cutout = preview_of(result.cutout)
+    full_map = pipeline.label_subjects(result.alpha)  # once per cut-out (tools/services/labels)
+    preview_map = pipeline.label_subjects(small_cutout.getchannel("A"))
+    job.subjects = labels.listed(full_map)
+    labels.save(job, full_map, preview_map)
+    del full_map
     storage.save_image(job, "cutout", result.cutout)
     storage.save_image(job, "alpha", result.alpha)
     storage.save_image(job, "original_preview", preview_of(result.original))
-    cutout_preview = preview_of(result.cutout)
-    storage.save_image(job, "cutout_preview", cutout_preview)
+    storage.save_image(job, "cutout_preview", small_cutout)
     if job.batch_id:  # the batch page lists its files with a small thumbnail each
-        storage.store(storage.thumb_path(job), _png(preview_of(cutout_preview, THUMB_SIDE)))
+        storage.store(storage.thumb_path(job), _png(preview_of(small_cutout, THUMB_SIDE)))
     if len(job.subjects) > 1:
-        _save_subject_thumbs(job, result.original, result.cutout)
+        save_subject_thumbs(job, preview_of(result.original), small_cutout, preview_map)
 
 
-def _save_subject_thumbs(job: Job, original: Image.Image, cutout: Image.Image) -> None:
-    # Thumbnails come from the preview-size images: labelling is cheap there.
-    small_original, small_cutout = preview_of(original), preview_of(cutout)
+def save_subject_thumbs(
+    job: Job,
+    small_original: Image.Image,
+    small_cutout: Image.Image,
+    preview_map: pipeline.SubjectMap,
+) -> None:
+    """One thumbnail per listed subject, from the preview-size images and their stored map."""
+    alpha = small_cutout.getchannel("A")
+    options = pipeline.RenderOptions(crop=True)
     for subject in job.subjects:
-        options = pipeline.RenderOptions(keep_subjects=(subject["index"],), crop=True)
-        thumb = preview_of(pipeline.render(small_original, small_cutout, options), THUMB_SIDE)
+        layer = small_cutout.convert("RGBA")
+        layer.putalpha(preview_map.keep(alpha, (subject["index"],)))
+        thumb = preview_of(pipeline.render(small_original, layer, options), THUMB_SIDE)
         storage.store(storage.subject_thumb_path(job, subject["index"]), _png(thumb))
 
 

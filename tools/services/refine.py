@@ -28,8 +28,8 @@ from tools import pipeline
 from tools.models import Job, Revision, job_dir
 from tools.pipeline import refine as refine_pipeline
 from tools.pipeline.formats import PNG_COMPRESS_LEVEL
-from tools.services import storage
-from tools.services.jobs import MAX_LISTED_SUBJECTS, preview_of
+from tools.services import labels, storage
+from tools.services.jobs import preview_of
 from tools.services.rendering import choice_of
 
 log = logging.getLogger(__name__)
@@ -85,6 +85,7 @@ def ensure_original(job: Job) -> Revision:
     )
     for field in Revision.FILES:
         storage.store(revision.file_path(field), storage.read_bytes(job, field))
+    labels.copy_revision(job, 0, to_revision=True)
     revision.save()
     return revision
 
@@ -95,17 +96,13 @@ def _png(image: Image.Image) -> bytes:
     return out.getvalue()
 
 
-def _subjects(alpha: Image.Image) -> list[dict]:
-    found = pipeline.find_subjects(alpha)[:MAX_LISTED_SUBJECTS]
-    return [{"index": s.index, "box": list(s.box), "area": s.area} for s in found]
-
-
 def _promote(job: Job, revision: Revision, files: dict[str, bytes] | None = None) -> None:
     """Make ``revision`` current: its files become the job's, with its subjects."""
     if files is None:
         files = {field: storage.read_path(revision.file_path(field)) for field in Revision.FILES}
     for field, data in files.items():
         storage.save_bytes(job, field, data)
+    labels.copy_revision(job, revision.number, to_revision=False)
     choice = choice_of(job)
     if choice.keep is not None and revision.subjects != job.subjects:
         saved = dict(job.render_options)
@@ -114,9 +111,12 @@ def _promote(job: Job, revision: Revision, files: dict[str, bytes] | None = None
     job.subjects = revision.subjects
     job.options_version += 1
     if len(job.subjects) > 1:
-        from tools.services.processing import _save_subject_thumbs, decode_original
+        from tools.services.processing import decode_original, save_subject_thumbs
 
-        _save_subject_thumbs(job, decode_original(job), storage.open_image(job, "cutout"))
+        small_cutout = storage.open_image(job, "cutout_preview").convert("RGBA")
+        small_original = preview_of(decode_original(job))
+        preview_map = labels.load(job, preview=True)
+        save_subject_thumbs(job, small_original, small_cutout, preview_map)
     job.save(update_fields=[*Revision.FILES, "subjects", "render_options", "options_version"])
     job.revisions.exclude(pk=revision.pk).filter(is_current=True).update(is_current=False)
     if not revision.is_current:
@@ -193,18 +193,23 @@ def refine_job(
         remove_mask,
     )
     number = job.revisions.order_by("-number").values_list("number", flat=True).first() + 1
+    small_cutout = preview_of(refined.cutout)
+    full_map = pipeline.label_subjects(refined.alpha)  # once per revision (services/labels)
+    labels.save(
+        job, full_map, pipeline.label_subjects(small_cutout.getchannel("A")), revision=number
+    )
     revision = Revision(
         job=job,
         number=number,
         parent=current.number,
         description=description or _describe(keep_mask, remove_mask),
-        subjects=_subjects(refined.alpha),
+        subjects=labels.listed(full_map),
         box=list(refined.box) if refined.box else None,
     )
     files = {
         "alpha": _png(refined.alpha),
         "cutout": _png(refined.cutout),
-        "cutout_preview": _png(preview_of(refined.cutout)),
+        "cutout_preview": _png(small_cutout),
     }
     for field, data in files.items():
         storage.store(revision.file_path(field), data)
@@ -233,7 +238,7 @@ def remove_subject(job: Job, index: int, *, base: int | None = None) -> Revision
     if index not in {subject["index"] for subject in job.subjects}:
         raise RefineError("There is no such subject in this cut-out.", status=404)
     alpha = storage.open_image(job, "alpha")
-    body = np.asarray(pipeline.keep_subjects(alpha, (index,))) > 127
+    body = np.asarray(labels.load(job, preview=False).keep(alpha, (index,))) > 127
     empty = np.zeros_like(body)
     return refine_job(job, empty, body, base=base, description=f"Removed subject {index + 1}")
 

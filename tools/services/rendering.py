@@ -12,6 +12,7 @@ import re
 from dataclasses import asdict, dataclass
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from PIL import Image
 
 from tools import pipeline
@@ -20,11 +21,10 @@ from tools.models import Job
 from tools.pipeline.composite import placement
 from tools.pipeline.formats import OUTPUTS
 from tools.pipeline.options import MAX_CANVAS_SIDE
-from tools.services import storage
+from tools.services import background_uploads, labels, storage
 from tools.services.jobs import preview_of
 
 DEFAULT_COLOR = "#ffffff"
-BACKGROUND_SIDE = 8000  # an uploaded background never needs to be larger than any output
 
 
 @dataclass(frozen=True)
@@ -70,15 +70,17 @@ def choice_of(job: Job) -> BackgroundChoice:
     return BackgroundChoice.from_saved(job.render_options or {})
 
 
-def save_choice(job: Job, choice: BackgroundChoice, *, bg_image: Image.Image | None) -> None:
-    """Store the visitor's choice (and a new background image) on the job."""
-    if choice.background == "image" and not (bg_image or choice.stock or job.background):
+def save_choice(job: Job, choice: BackgroundChoice, *, bg_upload: bytes | None) -> None:
+    """Store the visitor's choice on the job, and a new background image's bytes as received
+    (a worker decodes them: tools/services/background_uploads.py)."""
+    has_background = job.background or background_uploads.is_pending(job)
+    if choice.background == "image" and not (bg_upload or choice.stock or has_background):
         raise ValueError("Choose a background from the library or upload an image.")
-    if bg_image is not None:
-        storage.save_image(job, "background", preview_of(bg_image, BACKGROUND_SIDE))
     job.render_options = choice.to_saved()
     job.options_version += 1
-    job.save(update_fields=["render_options", "options_version", "background"])
+    job.save(update_fields=["render_options", "options_version"])
+    if bg_upload is not None:
+        background_uploads.store_upload(job, bg_upload)
 
 
 def render_options(
@@ -88,6 +90,7 @@ def render_options(
     kept_alpha: Image.Image,
     scale: float = 1.0,
     with_background: bool = True,
+    preview: bool = False,
 ) -> pipeline.RenderOptions:
     """RenderOptions for ``choice`` on a cut-out whose alpha (with only the kept subjects) is
     ``kept_alpha``, at ``scale`` of the original size. Subjects are applied by the caller."""
@@ -100,7 +103,7 @@ def render_options(
         size = (side, side)
     return pipeline.build_render_options(
         bg_color=choice.bg_color if mode == "color" else None,
-        bg_image=background_image(job, choice) if mode == "image" else None,
+        bg_image=background_image(job, choice, preview=preview) if mode == "image" else None,
         blur=choice.blur if mode == "blur" else 0.0,
         crop=choice.crop,
         margin=margin,
@@ -109,10 +112,17 @@ def render_options(
     )
 
 
-def background_image(job: Job, choice: BackgroundChoice) -> Image.Image:
-    """The image behind the subject in "image" mode: a library background or the upload."""
+def background_image(job: Job, choice: BackgroundChoice, *, preview: bool = False) -> Image.Image:
+    """The image behind the subject in "image" mode: a library background or the upload
+    (its preview size for the page's preview, once a worker decoded it)."""
     if choice.stock:
         return BACKGROUNDS_BY_NAME[choice.stock].open()
+    if background_uploads.is_pending(job):
+        raise ValueError("Your background image is still being prepared. Try again in a moment.")
+    if not job.background:
+        raise ValueError("Upload a background image, or choose one from the library.")
+    if preview:
+        return background_preview(job)
     return storage.open_image(job, "background")
 
 
@@ -123,10 +133,11 @@ def kept_cutout(job: Job, keep: tuple[int, ...] | None, *, preview: bool) -> Ima
     """
     cutout = storage.open_image(job, "cutout_preview" if preview else "cutout").convert("RGBA")
     if keep is not None:
-        # A preview labels the preview's own alpha (as the subject thumbnails do): the web
-        # process never loads a full-resolution alpha; downloads (in a worker) use the full one.
+        # A preview uses the map of the preview's own alpha (as the subject thumbnails do):
+        # the web process never loads a full-resolution alpha; downloads (in a worker) use the
+        # full one. Both maps were labelled once by the worker (tools/services/labels.py).
         source = cutout.getchannel("A") if preview else storage.open_image(job, "alpha")
-        kept = pipeline.keep_subjects(source, keep)
+        kept = labels.load(job, preview=preview).keep(source, keep)
         if kept.size != cutout.size:
             kept = kept.resize(cutout.size, Image.Resampling.BILINEAR)
         cutout.putalpha(kept)
@@ -145,7 +156,12 @@ def _render(job: Job, choice: BackgroundChoice, *, preview: bool, background: bo
     cutout = kept_cutout(job, choice.keep, preview=preview)
     scale = cutout.width / job.width
     options = render_options(
-        job, choice, kept_alpha=cutout.getchannel("A"), scale=scale, with_background=background
+        job,
+        choice,
+        kept_alpha=cutout.getchannel("A"),
+        scale=scale,
+        with_background=background,
+        preview=preview,
     )
     return pipeline.render(original.convert("RGB"), cutout, options)
 
@@ -220,9 +236,11 @@ def download(job: Job, fmt: str) -> Download:
 
 def subject_download(job: Job, index: int) -> Download:
     """One subject on its own: cropped, transparent PNG at full resolution."""
-    options = pipeline.RenderOptions(keep_subjects=(index,), crop=True)
+    options = pipeline.RenderOptions(crop=True)
     original = open_original(job)
-    image = cap_pixels(pipeline.render(original, storage.open_image(job, "cutout"), options))
+    cutout = storage.open_image(job, "cutout").convert("RGBA")
+    cutout.putalpha(labels.load(job, preview=False).keep(cutout.getchannel("A"), (index,)))
+    image = cap_pixels(pipeline.render(original, cutout, options))
     data = pipeline.encode(image, "png")
     return Download(data, "image/png", f"{file_stem(job)}-subject-{index + 1}.png")
 
@@ -239,4 +257,14 @@ def cap_pixels(image: Image.Image) -> Image.Image:
 
 
 def background_preview(job: Job) -> Image.Image:
+    """The uploaded background at preview size (made by the worker; older jobs: from the
+    stored background)."""
+    path = background_uploads.preview_path(job)
+    with storage.storage_guard(f"look for {path}"):
+        found = default_storage.exists(path)
+    if found:
+        with storage.storage_guard(f"read {path}"), default_storage.open(path, "rb") as handle:
+            image = Image.open(handle)
+            image.load()
+        return image
     return preview_of(storage.open_image(job, "background"))

@@ -11,7 +11,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
 from tools import pipeline
-from tools.services import rendering, renders, storage
+from tools.services import background_uploads, rendering, renders, storage
 from tools.services.rendering import Download
 from tools.views.access import get_job_or_404
 from tools.views.guards import render_limit, unavailable_as_503
@@ -67,7 +67,16 @@ def image(request: HttpRequest, code: uuid.UUID, kind: str) -> HttpResponse:
             return _respond(download, attachment=False, cache="private, no-cache")  # refinable
         return _inline_png(rendering.kept_cutout(job, keep, preview=True), "cutout.png")
     if kind == "result":
-        return _inline_png(rendering.render_preview(job), "result.png")
+        if background_uploads.is_pending(job):
+            background_uploads.wait(job)  # the worker is decoding a new background image
+        try:
+            preview = rendering.render_preview(job)
+        except ValueError as exc:  # the background is still being prepared, or failed
+            response = HttpResponse(str(exc), status=503, content_type="text/plain")
+            response["Retry-After"] = "2"
+            response["Cache-Control"] = "no-store"
+            return response
+        return _inline_png(preview, "result.png")
     if kind == "background" and job.background:
         return _inline_png(rendering.background_preview(job), "background.png")
     raise Http404("No such image")

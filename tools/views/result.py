@@ -16,7 +16,7 @@ from tools import pipeline
 from tools.backgrounds import BACKGROUNDS
 from tools.forms import ACCEPT_ATTR, COLOR_PRESETS, BackgroundForm, max_upload_bytes
 from tools.models import Job
-from tools.services import jobs, rendering
+from tools.services import background_uploads, jobs, rendering
 from tools.uploads import cap_uploads, oversize_fields, unreadable_body
 from tools.views.access import get_job_or_404
 from tools.views.guards import rate_limited_renders, unavailable_as_503, wants_json
@@ -79,6 +79,9 @@ def _result(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
         return _waiting(request, job)
     if request.method != "POST":
         choice = rendering.choice_of(job)
+        if error := background_uploads.take_error(job):  # found after the POST had answered
+            form = BackgroundForm.unread(error, choice=choice, subjects=job.subjects)
+            return _page(request, job, form)
         initial = BackgroundForm.initial_for(choice, job.subjects)
         return _page(request, job, BackgroundForm(initial=initial, subjects=job.subjects))
 
@@ -92,9 +95,15 @@ def _result(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     if not form.is_valid():
         return _page(request, job, form, status=422)
     try:
-        rendering.save_choice(job, form.choice(), bg_image=form.cleaned_data["bg_image"])
+        rendering.save_choice(job, form.choice(), bg_upload=form.cleaned_data["bg_image"])
     except (ValueError, pipeline.PipelineError) as exc:
         form.add_error(None, str(exc))
+        return _page(request, job, form, status=422)
+    # A worker decodes a new background image (usually in well under a second): a file only
+    # a full decode finds broken is reported here, or on the page's next load.
+    if form.cleaned_data["bg_image"] is not None and (error := background_uploads.wait(job)):
+        job.refresh_from_db()
+        form.add_error("bg_image", error)
         return _page(request, job, form, status=422)
     if wants_json(request):
         preview = reverse("tools:image", kwargs={"code": job.code, "kind": "result"})

@@ -7,6 +7,7 @@ PIXELFORGE_PURGE_INTERVAL_SECONDS, so no cron job is needed.
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import Any
 
@@ -33,6 +34,17 @@ def sweep_forever(stop: threading.Event) -> None:
         connection.close()
 
 
+def limit_threads(threads: int) -> None:
+    """One worker per core runs best with one thread each: more only contend for the same
+    cores (onnxruntime's spinning threads burn CPU while they wait). Numba reads its variable
+    when pymatting first imports it, in the first job (numpy's BLAS, loaded already, keeps its
+    own; the pipeline barely uses it); an explicit variable wins."""
+    if not threads:
+        return
+    for name in ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS"):
+        os.environ.setdefault(name, str(threads))
+
+
 class Command(BaseCommand):
     help = "Run queued background-removal jobs and the periodic sweep (no cron needed)."
 
@@ -46,7 +58,12 @@ class Command(BaseCommand):
         parser.add_argument("--no-sweep", action="store_true", help="Leave sweeping to others.")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        limit_threads(settings.PIXELFORGE_WORKER_THREADS)
         configure_pipeline()
+        if settings.PIXELFORGE_WORKER_THREADS and not settings.PIXELFORGE_ONNX_THREADS:
+            from tools import pipeline
+
+            pipeline.configure(threads=settings.PIXELFORGE_WORKER_THREADS)
         stop = threading.Event()
         if not options["no_sweep"]:
             threading.Thread(target=sweep_forever, args=(stop,), daemon=True).start()
