@@ -7,7 +7,13 @@ own. The backend (database by default, RQ on Redis for several hosts) is TASKS i
 from __future__ import annotations
 
 from django_tasks import task
-from django_tasks.base import TASK_MAX_PRIORITY
+from django_tasks.base import Task
+
+
+def ahead(queued: Task, priority: int) -> Task:
+    """``queued`` with ``priority`` where the backend orders by priority (the database one);
+    as it is elsewhere (RQ refuses any priority but the default and takes jobs in order)."""
+    return queued.using(priority=priority) if queued.get_backend().supports_priority else queued
 
 
 @task()
@@ -28,7 +34,7 @@ def render_download(code: str, kind: str, key: str) -> str:
     return renders.make(code, kind, key)
 
 
-@task(priority=TASK_MAX_PRIORITY)  # first in the queue (both backends): a visitor waits for it
+@task()  # enqueued ahead of uploads (background_uploads.enqueue): a visitor waits for it
 def prepare_background(code: str) -> str:
     """Decode a visitor's uploaded background image (tools/services/background_uploads.py)."""
     from tools.services import background_uploads

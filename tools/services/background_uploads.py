@@ -39,6 +39,9 @@ def preview_path(job: Job) -> str:
     return f"{job_dir(job.code)}/background-preview.png"
 
 
+BACKGROUND_PRIORITY = 100  # django-tasks' highest: ahead of refines (50) and uploads (0)
+
+
 def _error_key(job: Job) -> str:
     return f"tools:background-error:{job.code}"
 
@@ -49,7 +52,8 @@ def store_upload(job: Job, data: bytes) -> None:
 
     cache.delete(_error_key(job))
     storage.store(source_path(job), data)
-    tasks.prepare_background.enqueue(str(job.code))
+    # First in the queue where the backend orders by priority: the visitor waits for it.
+    tasks.ahead(tasks.prepare_background, BACKGROUND_PRIORITY).enqueue(str(job.code))
 
 
 def is_pending(job: Job) -> bool:

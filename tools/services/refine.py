@@ -326,10 +326,7 @@ def enqueue_action(code: str, action: dict[str, object]) -> TaskResult:
     priority (the database backend) it goes ahead of queued uploads. RQ takes jobs in order."""
     from tools import tasks
 
-    task = tasks.refine_cutout
-    if task.get_backend().supports_priority:
-        task = task.using(priority=REFINE_PRIORITY)
-    return task.enqueue(code, action)
+    return tasks.ahead(tasks.refine_cutout, REFINE_PRIORITY).enqueue(code, action)
 
 
 def run_action(code: str, action: dict[str, object]) -> dict[str, object]:
