@@ -177,3 +177,14 @@ def test_the_admin_lists_a_batch_with_its_jobs(admin_client):
     page = admin_client.get(f"/admin/tools/batch/{batch.pk}/change/")
     assert page.status_code == 200
     assert "cat.jpg" in page.content.decode() and "Not an image." in page.content.decode()
+
+
+def test_a_file_scaled_down_to_fit_is_said_so_on_the_batch_page(client, settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    settings.PIXELFORGE_MAX_PIXELS = 10_000  # 200 x 133 does not fit: each side scaled by 0.6
+    files = [photo("coffee.jpg", "cup.jpg"), photo("coffee.jpg", "small.jpg", side=90)]
+    response = client.post(TOOL_URL, {"image": files}, follow=True)
+    assert response.status_code == 200 and BATCH.match(response.request["PATH_INFO"])
+    page = response.content.decode()
+    assert "cup.jpg: Your 200 x 133 pixel image was scaled down" in page
+    assert "small.jpg:" not in page  # 90 x 60 fits: nothing to say

@@ -129,6 +129,8 @@ def _queue_batch(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             size = form.cleaned_data["image"].size
             accepted.append(batches.Accepted(upload, size, form.filename))
+            if form.notice:  # scaled down to fit: said on the batch page, as on a result page
+                messages.info(request, f"{display_name(upload.name or '')}: {form.notice}")
         else:
             message = " ".join(str(e) for errs in form.errors.values() for e in errs)
             rejected.append(batches.Rejected(display_name(upload.name or ""), message))
