@@ -220,6 +220,12 @@
       });
     }
 
+    /* The visitor's own background file, named beside its button (the input itself is hidden). */
+    function showBackgroundFile(text) {
+      var line = form.querySelector("[data-bg-file-name]");
+      if (line) line.textContent = text;
+    }
+
     /* "Image" with no image yet is not an error: wait until the visitor picks one. */
     function waitingForImage() {
       var input = field("bg_image");
@@ -250,7 +256,9 @@
             errors.innerHTML = "";
             showDownloadLabels(saved);
             serverImage.src = body.preview;
-            field("bg_image").value = "";
+            var sent = field("bg_image");
+            if (sent.files.length) showBackgroundFile("Uploaded: " + sent.files[0].name);
+            sent.value = "";
             status.textContent = "Saved. Downloads use these settings.";
           });
         }).catch(function () {
@@ -283,6 +291,7 @@
       showOptions();
       if (event.target.name === "keep") loadCutout();
       else if (event.target.name === "bg_image" && event.target.files.length) {
+        showBackgroundFile("Chosen: " + event.target.files[0].name);
         form.querySelector('input[name="stock"][value=""]').checked = true;
         chooseMode("image");
         loadImage(URL.createObjectURL(event.target.files[0])).then(function (image) {

@@ -100,6 +100,10 @@ def test_a_one_subject_photo_downloads_as_previewed(page, live_server, coffee, t
     page.locator("#id_bg_image").set_input_files(background)
     saved(page)
     assert label(page, "png") == "on your image"
+    # The hidden file input is drawn by its label: a button, then the file's name.
+    assert page.locator("[data-bg-file-name]").inner_text() == "Uploaded: green.png"
+    assert page.locator(".bg-file-button").is_visible()
+    page.screenshot(path=artifacts / "result-own-image-1280.png", full_page=True)
     png = fetch(page, "png")
     assert png.getchannel("A").getextrema() == (255, 255)
     assert np.abs(mean_colour(png, outside) - GREEN).max() < 3
