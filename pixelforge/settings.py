@@ -188,8 +188,13 @@ if PIXELFORGE_TASKS_BACKEND == "database":
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 elif PIXELFORGE_TASKS_BACKEND == "rq":
     INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
-    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
-    RQ_QUEUES = {"default": {"URL": PIXELFORGE_REDIS_URL, "DEFAULT_TIMEOUT": 600}}
+    # RQ has no priorities: what a visitor waits for (a refine, a background image) goes to
+    # "urgent", which every worker empties before "default" (tools.tasks.ahead).
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["urgent", "default"]}}
+    RQ_QUEUES = {
+        name: {"URL": PIXELFORGE_REDIS_URL, "DEFAULT_TIMEOUT": 600}
+        for name in TASKS["default"]["QUEUES"]
+    }
 elif PIXELFORGE_TASKS_BACKEND == "immediate":
     TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 else:

@@ -126,3 +126,13 @@ def test_the_synchronous_api_waits_for_the_worker(client, worker):
     assert response["Content-Type"] == "image/png"
     assert open_image(response.content).size == (240, 180)
     assert Job.objects.get(kind=Job.Kind.API).status == Job.Status.DONE
+
+
+def test_a_refine_is_done_by_the_worker_while_the_visitor_waits(client, worker):
+    """A refine goes ahead of the uploads (a priority on the database backend, the "urgent"
+    queue on RQ): the worker must take it from there while the web side waits for it."""
+    job = wait_for(upload(client), {Job.Status.DONE})
+    refine = result_url(job) + "refine/"
+    response = client.post(refine, {"action": "use", "revision": 0}, HTTP_ACCEPT="application/json")
+    assert response.status_code == 200, response.content.decode()[:500]
+    assert response.json()["revision"] == 0

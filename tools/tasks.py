@@ -9,11 +9,19 @@ from __future__ import annotations
 from django_tasks import task
 from django_tasks.base import Task
 
+URGENT_QUEUE = "urgent"  # RQ's stand-in for a priority (settings.TASKS, manage.py worker)
+
 
 def ahead(queued: Task, priority: int) -> Task:
-    """``queued`` with ``priority`` where the backend orders by priority (the database one);
-    as it is elsewhere (RQ refuses any priority but the default and takes jobs in order)."""
-    return queued.using(priority=priority) if queued.get_backend().supports_priority else queued
+    """``queued`` ahead of the uploads: with ``priority`` where the backend orders by priority
+    (the database one); on RQ, which refuses any priority but the default, on the "urgent"
+    queue that its workers empty first; else as it is."""
+    backend = queued.get_backend()
+    if backend.supports_priority:
+        return queued.using(priority=priority)
+    if URGENT_QUEUE in backend.queues:
+        return queued.using(queue_name=URGENT_QUEUE)
+    return queued
 
 
 @task()

@@ -323,7 +323,8 @@ def queue_action(job: Job, action: dict[str, object], strokes: bytes | None = No
 
 def enqueue_action(code: str, action: dict[str, object]) -> TaskResult:
     """Queue ``action`` for the worker: a visitor is waiting, so where the backend orders by
-    priority (the database backend) it goes ahead of queued uploads. RQ takes jobs in order."""
+    priority (the database backend) it goes ahead of queued uploads; on RQ it goes to the
+    "urgent" queue that workers empty first (tools.tasks.ahead)."""
     from tools import tasks
 
     return tasks.ahead(tasks.refine_cutout, REFINE_PRIORITY).enqueue(code, action)

@@ -75,9 +75,11 @@ class Command(BaseCommand):
                 )
             elif backend == "rq":
                 # SimpleWorker runs jobs in this process, so the model session is loaded once
-                # per worker instead of once per job in a forked work horse.
+                # per worker instead of once per job in a forked work horse. RQ takes its
+                # queues in order: "urgent" (tools.tasks.ahead) before "default".
                 call_command(
                     "rqworker",
+                    "urgent",
                     "default",
                     job_class="django_tasks_rq.Job",
                     worker_class="rq.worker.SimpleWorker",
