@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import secrets
 import signal
@@ -51,16 +52,26 @@ def site_env(
     return env
 
 
-def manage(env: dict[str, str], *args: str) -> str:
+def python(env: dict[str, str], *args: str, timeout: float = 300) -> str:
+    """The output of ``python *args`` run in the repository with ``env``."""
     return subprocess.run(
-        [sys.executable, "manage.py", *args],
+        [sys.executable, *args],
         cwd=REPO,
         env=env,
         check=True,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=timeout,
     ).stdout
+
+
+def python_json(env: dict[str, str], *args: str, timeout: float = 300) -> dict:
+    """The JSON document on the last line ``python *args`` prints."""
+    return json.loads(python(env, *args, timeout=timeout).strip().splitlines()[-1])
+
+
+def manage(env: dict[str, str], *args: str) -> str:
+    return python(env, "manage.py", *args)
 
 
 def start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:

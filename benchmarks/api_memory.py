@@ -19,11 +19,8 @@ It prints the process's peak RSS (VmHWM) above its level just before the request
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import shutil
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -99,16 +96,7 @@ print(json.dumps({"code": str(job.code), "png_bytes": len(data)}))
 
 
 def run(env: dict[str, str], code: str, *args: str) -> dict:
-    out = subprocess.run(
-        [sys.executable, "-c", code, *args],
-        cwd=REPO,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return site.python_json(env, "-c", code, *args, timeout=900)
 
 
 def main() -> None:

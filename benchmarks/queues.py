@@ -18,7 +18,6 @@ The machine is shared, so numbers move between runs; compare backends within one
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import statistics
 import subprocess
@@ -28,21 +27,12 @@ import time
 from pathlib import Path
 
 from benchmarks import _site as site
-from benchmarks._site import HOST, REPO
+from benchmarks._site import HOST
 from benchmarks.load import percentile
 
 
 def client(env: dict[str, str], mode: str, count: int) -> dict:
-    out = subprocess.run(
-        [sys.executable, "-m", "benchmarks._queue_client", mode, str(count)],
-        cwd=REPO,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return site.python_json(env, "-m", "benchmarks._queue_client", mode, str(count), timeout=600)
 
 
 def start_redis(work: Path) -> tuple[subprocess.Popen, int]:

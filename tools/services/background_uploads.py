@@ -15,7 +15,6 @@ import logging
 import time
 
 from django.core.cache import cache
-from django.core.files.storage import default_storage
 
 from tools import pipeline
 from tools.models import Job, job_dir
@@ -57,8 +56,7 @@ def store_upload(job: Job, data: bytes) -> None:
 
 
 def is_pending(job: Job) -> bool:
-    with storage.storage_guard(f"look for {source_path(job)}"):
-        return default_storage.exists(source_path(job))
+    return storage.exists(source_path(job))
 
 
 def take_error(job: Job) -> str:

@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import io
 
-from django.core.files.storage import default_storage
-from PIL import Image
-
 from tools import pipeline
 from tools.models import Job, job_dir
 from tools.pipeline.formats import PNG_COMPRESS_LEVEL
@@ -59,9 +56,7 @@ def copy_revision(job: Job, revision: int, *, to_revision: bool) -> None:
         job_path = path_of(job, preview=preview)
         revision_path = path_of(job, preview=preview, revision=revision)
         source, target = (job_path, revision_path) if to_revision else (revision_path, job_path)
-        with storage.storage_guard(f"look for {source}"):
-            found = default_storage.exists(source)
-        if found:
+        if storage.exists(source):
             storage.store(target, storage.read_path(source))
         else:
             storage.delete_path(target)
@@ -71,13 +66,9 @@ def load(job: Job, *, preview: bool) -> pipeline.SubjectMap:
     """The job's stored map at full or preview size (labelled on use when none is stored)."""
     path = path_of(job, preview=preview)
     subjects = [pipeline.Subject(s["index"], tuple(s["box"]), s["area"]) for s in job.subjects]
-    with storage.storage_guard(f"look for {path}"):
-        found = default_storage.exists(path)
-    if found:
-        with storage.storage_guard(f"read {path}"), default_storage.open(path, "rb") as handle:
-            image = Image.open(handle)
-            image.load()
-        return pipeline.SubjectMap.from_image(image, subjects)
+    stored = storage.open_image_path(path)
+    if stored is not None:
+        return pipeline.SubjectMap.from_image(stored, subjects)
     if preview:
         alpha = storage.open_image(job, "cutout_preview").convert("RGBA").getchannel("A")
     else:

@@ -12,7 +12,6 @@ import re
 from dataclasses import asdict, dataclass
 
 from django.conf import settings
-from django.core.files.storage import default_storage
 from PIL import Image
 
 from tools import pipeline
@@ -259,12 +258,7 @@ def cap_pixels(image: Image.Image) -> Image.Image:
 def background_preview(job: Job) -> Image.Image:
     """The uploaded background at preview size (made by the worker; older jobs: from the
     stored background)."""
-    path = background_uploads.preview_path(job)
-    with storage.storage_guard(f"look for {path}"):
-        found = default_storage.exists(path)
-    if found:
-        with storage.storage_guard(f"read {path}"), default_storage.open(path, "rb") as handle:
-            image = Image.open(handle)
-            image.load()
-        return image
+    made = storage.open_image_path(background_uploads.preview_path(job))
+    if made is not None:
+        return made
     return preview_of(storage.open_image(job, "background"))

@@ -13,7 +13,6 @@ import json
 import logging
 
 from django.core.cache import cache
-from django.core.files.storage import default_storage
 
 from tools.models import Job, job_dir
 from tools.services import metrics, rendering, storage
@@ -68,9 +67,8 @@ def describe(job: Job, kind: str) -> tuple[str, str]:
 
 def find(job: Job, kind: str) -> Download | None:
     path = path_of(job, kind, key_of(job, kind))
-    with storage.storage_guard(f"look for {path}"):
-        if not default_storage.exists(path):
-            return None
+    if not storage.exists(path):
+        return None
     content_type, filename = describe(job, kind)
     return Download(storage.read_path(path), content_type, filename)
 

@@ -141,6 +141,21 @@ def read_path(path: str) -> bytes:
         return handle.read()
 
 
+def exists(path: str) -> bool:
+    with storage_guard(f"look for {path}"):
+        return default_storage.exists(path)
+
+
+def open_image_path(path: str) -> Image.Image | None:
+    """The image stored at ``path`` (fully read, file closed), or None when there is none."""
+    if not exists(path):
+        return None
+    with storage_guard(f"read {path}"), default_storage.open(path, "rb") as handle:
+        image = Image.open(handle)
+        image.load()
+    return image
+
+
 def folder_size(folder: str) -> int:
     """Bytes under ``folder`` of the media storage (local storage; 0 where it cannot be
     walked cheaply, such as an object store, whose space is not this host's disk)."""

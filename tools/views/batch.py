@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 
-from django.core.files.storage import default_storage
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -67,9 +66,8 @@ def batch_zip(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
 def batch_thumb(request: HttpRequest, code: uuid.UUID, job: uuid.UUID) -> HttpResponse:
     found = get_batch_job_or_404(get_batch_or_404(request, code), job)
     path = storage.thumb_path(found)
-    with storage.storage_guard(f"look for {path}"):
-        if not default_storage.exists(path):
-            raise Http404("No thumbnail for this result.")
+    if not storage.exists(path):
+        raise Http404("No thumbnail for this result.")
     data = storage.read_path(path)
     return _respond(
         Download(data, "image/png", "thumb.png"), attachment=False, cache="private, max-age=600"
