@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import io
 
+from PIL import Image
+
 from tools import pipeline
 from tools.models import Job, job_dir
 from tools.pipeline.formats import PNG_COMPRESS_LEVEL
@@ -38,15 +40,17 @@ def encode(subject_map: pipeline.SubjectMap) -> bytes:
     return out.getvalue()
 
 
-def save(
-    job: Job,
-    full: pipeline.SubjectMap,
-    preview: pipeline.SubjectMap,
-    *,
-    revision: int | None = None,
-) -> None:
+def label(
+    job: Job, alpha: Image.Image, small_cutout: Image.Image, *, revision: int | None = None
+) -> tuple[list[dict], pipeline.SubjectMap]:
+    """Label a cut-out once, at full size (``alpha``) and at preview size (``small_cutout``),
+    and store both maps (the job's, or revision ``revision``'s). Returns the subjects to list
+    on the job or revision, and the preview map (for subject thumbnails)."""
+    full = pipeline.label_subjects(alpha)
+    preview = pipeline.label_subjects(small_cutout.getchannel("A"))
     for is_preview, subject_map in ((False, full), (True, preview)):
         storage.store(path_of(job, preview=is_preview, revision=revision), encode(subject_map))
+    return listed(full), preview
 
 
 def copy_revision(job: Job, revision: int, *, to_revision: bool) -> None:

@@ -176,20 +176,16 @@ def _process_site(job: Job, tracker: Tracker) -> None:
     result = pipeline.remove_background(image, model=job.model, on_stage=tracker.enter)
     del image
     tracker.enter("finishing")
-    small_cutout = preview_of(result.cutout)
-    full_map = pipeline.label_subjects(result.alpha)  # once per cut-out (tools/services/labels)
-    preview_map = pipeline.label_subjects(small_cutout.getchannel("A"))
-    job.subjects = labels.listed(full_map)
-    labels.save(job, full_map, preview_map)
-    del full_map
+    small_original, small_cutout = preview_of(result.original), preview_of(result.cutout)
+    job.subjects, preview_map = labels.label(job, result.alpha, small_cutout)  # once per cut-out
     storage.save_image(job, "cutout", result.cutout)
     storage.save_image(job, "alpha", result.alpha)
-    storage.save_image(job, "original_preview", preview_of(result.original))
+    storage.save_image(job, "original_preview", small_original)
     storage.save_image(job, "cutout_preview", small_cutout)
     if job.batch_id:  # the batch page lists its files with a small thumbnail each
         storage.store(storage.thumb_path(job), _png(preview_of(small_cutout, THUMB_SIDE)))
     if len(job.subjects) > 1:
-        save_subject_thumbs(job, preview_of(result.original), small_cutout, preview_map)
+        save_subject_thumbs(job, small_original, small_cutout, preview_map)
 
 
 def save_subject_thumbs(

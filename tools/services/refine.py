@@ -194,16 +194,13 @@ def refine_job(
     )
     number = job.revisions.order_by("-number").values_list("number", flat=True).first() + 1
     small_cutout = preview_of(refined.cutout)
-    full_map = pipeline.label_subjects(refined.alpha)  # once per revision (services/labels)
-    labels.save(
-        job, full_map, pipeline.label_subjects(small_cutout.getchannel("A")), revision=number
-    )
+    subjects, _ = labels.label(job, refined.alpha, small_cutout, revision=number)  # once
     revision = Revision(
         job=job,
         number=number,
         parent=current.number,
         description=description or _describe(keep_mask, remove_mask),
-        subjects=labels.listed(full_map),
+        subjects=subjects,
         box=list(refined.box) if refined.box else None,
     )
     files = {
