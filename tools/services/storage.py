@@ -1,4 +1,11 @@
-"""Job files in Django's default storage: written to a temp file first, then moved into place."""
+"""Job files in Django's default storage (a local folder, or an S3-compatible bucket).
+
+Every access goes through the storage API (open, save, exists, delete, listdir), so web and
+worker hosts that share only a bucket see the same files. On a local folder a file is written
+to a temp file beside its target and renamed over it (``os.replace``): a reader sees the old
+file or the new one, never a part, and a crash leaves only a ``.part`` file in the job's folder
+(it goes with the folder). An object store's PUT is atomic on its own.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +14,12 @@ import os
 import tempfile
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
 
 from django.conf import settings
-from django.core.files import File
-from django.core.files.storage import default_storage
+from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage, default_storage
 from PIL import Image
 
 from tools.models import Job, job_dir
@@ -44,41 +53,49 @@ def storage_guard(action: str) -> Iterator[None]:
         raise StorageUnavailable(f"could not {action}: {type(exc).__name__}: {exc}") from exc
 
 
-class _TempFile(File):
-    """A finished temp file; FileSystemStorage moves it into place instead of copying."""
+def is_local() -> bool:
+    """Whether job files are in a folder of this host (else an object store)."""
+    return isinstance(default_storage, FileSystemStorage)
 
-    def temporary_file_path(self) -> str:
-        return self.file.name
+
+def _local_path(path: str) -> Path:
+    return Path(default_storage.path(path))  # FileSystemStorage only; refuses "../"
 
 
 def store(path: str, data: bytes) -> str:
-    """Write ``data`` to a temp file, then move it to ``path`` in storage (replacing it)."""
+    """Put ``data`` at ``path`` in storage, replacing any file there in one step."""
     with storage_guard(f"store {path}"):
-        return _store(path, data)
+        if not is_local():
+            return default_storage.save(path, ContentFile(data))  # S3: overwrites, atomic
+        _replace_local(_local_path(path), data)
+        return path
 
 
-def _store(path: str, data: bytes) -> str:
-    default_storage.delete(path)
-    tmp_dir = settings.FILE_UPLOAD_TEMP_DIR or None
-    with tempfile.NamedTemporaryFile(dir=tmp_dir, suffix=".part", delete=False) as tmp:
+def _replace_local(target: Path, data: bytes) -> None:
+    """A temp file in the target's folder (same file system), synced, then renamed over it."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(
+        dir=target.parent, prefix=".", suffix=".part", delete=False
+    ) as tmp:
         tmp.write(data)
         tmp.flush()
         os.fsync(tmp.fileno())
     try:
-        with open(tmp.name, "rb") as handle:
-            return default_storage.save(path, _TempFile(handle, name=tmp.name))
-    finally:
+        os.chmod(tmp.name, settings.FILE_UPLOAD_PERMISSIONS or 0o644)
+        os.replace(tmp.name, target)
+    except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp.name)
+        raise
 
 
 def save_bytes(job: Job, field: str, data: bytes) -> None:
     """Store ``data`` as the job's ``field`` file (replacing any previous one)."""
     current = getattr(job, field)
-    if current:
-        with storage_guard(f"replace {current.name}"):
-            default_storage.delete(current.name)
-    current.name = store(f"{job_dir(job.code)}/{Job.FILES[field]}", data)
+    path = f"{job_dir(job.code)}/{Job.FILES[field]}"
+    if current and current.name != path:  # a file of an older layout: it goes
+        delete_path(current.name)
+    current.name = store(path, data)
 
 
 def subject_thumb_path(job: Job, index: int) -> str:
@@ -112,15 +129,36 @@ def read_bytes(job: Job, field: str) -> bytes:
 def delete_files(code: object) -> None:
     """Remove every file in the job's folder, and the folder where the storage has one."""
     folder = job_dir(code) if _is_code(code) else f"jobs/{code}"
-    try:
-        _, names = default_storage.listdir(folder)
-    except (FileNotFoundError, NotADirectoryError):
-        names = []
     with storage_guard(f"delete the files of job {code}"):
+        if is_local():
+            _delete_local_folder(_local_path(folder))
+            return
+        try:
+            _, names = default_storage.listdir(folder)
+        except (FileNotFoundError, NotADirectoryError):
+            names = []
         for name in names:
             default_storage.delete(f"{folder}/{name}")
-    with contextlib.suppress(NotImplementedError, OSError):
-        os.rmdir(default_storage.path(folder))
+
+
+def _delete_local_folder(folder: Path) -> None:
+    """Unlink what is in ``folder`` and the folder, never following a symlink: a link is
+    removed itself, and what it points to (outside the media folder, perhaps) is left alone."""
+    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+        folder.unlink()
+        return
+    try:
+        entries = list(os.scandir(folder))
+    except FileNotFoundError:
+        return
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            _delete_local_folder(Path(entry.path))
+        else:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(entry.path)
+    with contextlib.suppress(FileNotFoundError, OSError):
+        folder.rmdir()  # not empty when a late write came in meanwhile: the next sweep
 
 
 def _is_code(code: object) -> bool:
@@ -141,6 +179,13 @@ def read_path(path: str) -> bytes:
         return handle.read()
 
 
+def open_file(path: str) -> tuple[BinaryIO, int]:
+    """The stored file at ``path`` opened for reading, and its size in bytes; for answering
+    it in chunks (the caller closes it). FileNotFoundError when there is none."""
+    with storage_guard(f"open {path}"):
+        return default_storage.open(path, "rb"), default_storage.size(path)
+
+
 def exists(path: str) -> bool:
     with storage_guard(f"look for {path}"):
         return default_storage.exists(path)
@@ -158,16 +203,15 @@ def open_image_path(path: str) -> Image.Image | None:
 
 def folder_size(folder: str) -> int:
     """Bytes under ``folder`` of the media storage (local storage; 0 where it cannot be
-    walked cheaply, such as an object store, whose space is not this host's disk)."""
-    try:
-        root = default_storage.path(folder)
-    except NotImplementedError:
+    walked cheaply, such as an object store, whose space is not this host's disk).
+    Symlinks are counted as links, not followed."""
+    if not is_local():
         return 0
     total = 0
-    for dirpath, _dirs, files in os.walk(root):
+    for dirpath, _dirs, files in os.walk(_local_path(folder)):
         for name in files:
             with contextlib.suppress(OSError):
-                total += os.stat(os.path.join(dirpath, name)).st_size
+                total += os.lstat(os.path.join(dirpath, name)).st_size
     return total
 
 

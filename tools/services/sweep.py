@@ -60,8 +60,11 @@ def sweep(now: timezone.datetime | None = None) -> SweepReport:
     for job in Job.objects.filter(status=Job.Status.FAILED).exclude(original=""):
         fail(job, job.error)
         report.failed_files += 1
+    # Folders first, then rows: a job's row is made before its folder, so a job created
+    # between the two reads is among the rows (the other order would take it for an orphan).
+    folders = storage.job_codes_on_disk()
     known = {str(code) for code in Job.objects.values_list("code", flat=True)}
-    for name in storage.job_codes_on_disk():
+    for name in folders:
         if name not in known:
             storage.delete_files(_code_or_name(name))
             report.orphans += 1
