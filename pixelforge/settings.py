@@ -131,6 +131,7 @@ elif PIXELFORGE_MEDIA_STORAGE == "s3":
             "default_acl": None,  # private objects; the site serves them through job codes
             "querystring_auth": True,
             "file_overwrite": True,  # job paths are unique; a rewrite replaces a file
+            "max_memory_size": 1024 * 1024,  # a read larger than this spools to disk
         },
     }
 else:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import time
 import uuid
+from dataclasses import dataclass
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
@@ -18,15 +19,50 @@ from tools.views.guards import render_limit, unavailable_as_503
 
 # Nothing in these responses may run as a page, even if a browser were to sniff it.
 FILE_POLICY = "default-src 'none'; sandbox"
+READ_WHOLE_BYTES = 1024 * 1024  # a larger download is streamed from storage in chunks
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A rendered download in the job's folder: where it is and how to answer it."""
+
+    path: str
+    content_type: str
+    filename: str
+
+
+def _find(job, kind: str) -> Stored | None:
+    path = renders.path_of(job, kind, renders.key_of(job, kind))
+    if not storage.exists(path):
+        return None
+    return Stored(path, *renders.describe(job, kind))
+
+
+def _headers(response: HttpResponse, filename: str, *, attachment: bool, cache: str) -> None:
+    response["Content-Disposition"] = content_disposition_header(attachment, filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = FILE_POLICY
+    response["Cache-Control"] = cache
 
 
 def _respond(download: Download, *, attachment: bool, cache: str) -> HttpResponse:
     response = HttpResponse(download.data, content_type=download.content_type)
-    response["Content-Disposition"] = content_disposition_header(attachment, download.filename)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = FILE_POLICY
-    response["Cache-Control"] = cache
+    _headers(response, download.filename, attachment=attachment, cache=cache)
     response["Content-Length"] = str(len(download.data))
+    return response
+
+
+def _stream(stored: Stored, *, attachment: bool, cache: str) -> HttpResponse:
+    """The stored file answered in chunks from storage (a local file or the bucket's object),
+    never read whole into the web process; one of at most READ_WHOLE_BYTES is answered whole."""
+    handle, size = storage.open_file(stored.path)
+    if size <= READ_WHOLE_BYTES:
+        with handle:
+            download = Download(handle.read(), stored.content_type, stored.filename)
+        return _respond(download, attachment=attachment, cache=cache)
+    response = FileResponse(handle, content_type=stored.content_type)
+    _headers(response, stored.filename, attachment=attachment, cache=cache)
+    response["Content-Length"] = str(size)
     return response
 
 
@@ -87,11 +123,11 @@ HOLD_SECONDS = 8  # a new render usually takes less: answer with the file rather
 HOLD_POLL = 0.25
 
 
-def _wait_for(job, kind: str) -> Download | None:
+def _wait_for(job, kind: str) -> Stored | None:
     deadline = time.monotonic() + HOLD_SECONDS
     while time.monotonic() < deadline:
         time.sleep(HOLD_POLL)
-        found = renders.find(job, kind)
+        found = _find(job, kind)
         if found is not None or not renders.is_pending(job, kind):
             return found
     return None
@@ -100,13 +136,13 @@ def _wait_for(job, kind: str) -> Download | None:
 def _download(request: HttpRequest, job, kind: str) -> HttpResponse:
     """Serve the rendered file, or have a worker make it: wait a few seconds for it (most
     renders take less), then show a page that refreshes until it is there."""
-    found = renders.find(job, kind)
+    found = _find(job, kind)
     context = {"job": job, "url": request.path, "refresh": WAIT_REFRESH_SECONDS}
     if found is not None:
         if request.GET.get("wait"):  # the waiting page's refresh: say it is ready, no loop
             context.update(ready=True, filename=found.filename)
             return render(request, "tools/download_wait.html", context)
-        return _respond(found, attachment=True, cache="private, no-store")
+        return _stream(found, attachment=True, cache="private, no-store")
     if not renders.is_pending(job, kind):
         limited = render_limit(request)
         if limited is not None:
@@ -115,7 +151,7 @@ def _download(request: HttpRequest, job, kind: str) -> HttpResponse:
     if not error and not request.GET.get("wait"):
         found = _wait_for(job, kind)
         if found is not None:
-            return _respond(found, attachment=True, cache="private, no-store")
+            return _stream(found, attachment=True, cache="private, no-store")
         error = renders.request(job, kind)  # reports a failure that happened meanwhile
     if error:
         return render(request, "tools/download_wait.html", {**context, "error": error}, status=422)
