@@ -100,6 +100,16 @@ class RefinedCutout:
     box: tuple[int, int, int, int] | None  # (left, top, width, height) that changed, full size
     solved: bool
     unknown: int
+    work_alpha: Image.Image | None = None  # "L", the refined alpha at working size
+
+
+@dataclass(frozen=True)
+class Working:
+    """A photo and its alpha at the working resolution, kept between strokes so a refine
+    does not scale the full-size photo down again (``refine_cutout``'s ``working``)."""
+
+    image: Image.Image  # "RGB"
+    alpha: Image.Image  # "L"
 
 
 def split_strokes(strokes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -286,25 +296,32 @@ def refine_cutout(
     keep: np.ndarray | Image.Image,
     remove: np.ndarray | Image.Image,
     params: RefineParams = DEFAULT_REFINE,
+    *,
+    working: Working | None = None,
 ) -> RefinedCutout:
     """Refine a full-size cut-out (``image`` RGB, ``alpha`` L, ``cutout`` RGBA) with strokes.
 
     The masks may be any size; they are scaled to the working resolution (non-zero = stroke).
-    Outside the strokes' margin every pixel of the result equals the input.
+    Outside the strokes' margin every pixel of the result equals the input. ``working`` is
+    the photo and alpha already at the working resolution (made here when not given); the
+    result's ``work_alpha`` is the next stroke's.
     """
     image = image.convert("RGB")
     alpha = alpha.convert("L")
     # Imported here: .remove loads onnxruntime, which a web process must never import.
     from .remove import GUIDE_EPS, GUIDE_RADIUS, to_float, to_uint8, working_image
 
-    work = working_image(image)
+    if working is None:
+        work = working_image(image)
+        working = Working(work, working_image(alpha) if work is not image else alpha)
+    work = image if working.image.size == image.size else working.image.convert("RGB")
     pixels = to_float(work)
-    work_alpha = to_float(working_image(alpha)) if work is not image else to_float(alpha)
+    work_alpha = to_float(working.alpha.convert("L"))
     refinement = refine_alpha(
         pixels, work_alpha, scale_mask(keep, work.size), scale_mask(remove, work.size), params
     )
     if refinement is None:
-        return RefinedCutout(alpha, cutout.convert("RGBA"), None, True, 0)
+        return RefinedCutout(alpha, cutout.convert("RGBA"), None, True, 0, working.alpha)
     top, left, bottom, right = refinement.box
     sx, sy = image.width / work.width, image.height / work.height
     full_box = (
@@ -347,6 +364,7 @@ def refine_cutout(
         (full_box[0], full_box[1], width, height),
         refinement.solved,
         refinement.unknown,
+        Image.fromarray(to_uint8(refinement.apply(work_alpha)), "L"),
     )
 
 

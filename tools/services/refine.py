@@ -185,12 +185,15 @@ def refine_job(
     from tools.services.processing import decode_original
 
     original = decode_original(job)  # the upload as received, decoded as the worker did
+    cutout = storage.open_image(job, "cutout")
+    alpha = cutout.getchannel("A")  # the job's alpha file holds the same values
     refined = refine_pipeline.refine_cutout(
         original,
-        storage.open_image(job, "alpha"),
-        storage.open_image(job, "cutout"),
+        alpha,
+        cutout,
         keep_mask,
         remove_mask,
+        working=working(job, original, alpha, current.number),
     )
     number = job.revisions.order_by("-number").values_list("number", flat=True).first() + 1
     small_cutout = preview_of(refined.cutout)
@@ -210,6 +213,8 @@ def refine_job(
     }
     for field, data in files.items():
         storage.store(revision.file_path(field), data)
+    if refined.work_alpha is not None and _keeps_working(job):
+        storage.store(work_alpha_path(job, number), _png(refined.work_alpha))
     revision.processing_ms = round((time.perf_counter() - started) * 1000)
     try:
         with transaction.atomic():
@@ -228,6 +233,48 @@ def refine_job(
         revision.processing_ms,
     )
     return revision
+
+
+# --- The working-size photo and alpha, kept between strokes ---------------------------------
+# A stroke is solved at the working resolution: scaling a 24 MP photo and its alpha down again
+# for every stroke cost more than the solve. The job's folder keeps the photo at that size
+# (work.png, made at the first stroke) and each revision's alpha at that size
+# (rev-<n>-work-alpha.png); they go with the job's other files.
+
+
+def work_image_path(job: Job) -> str:
+    return f"{job_dir(job.code)}/work.png"
+
+
+def work_alpha_path(job: Job, number: int) -> str:
+    return f"{job_dir(job.code)}/rev-{number}-work-alpha.png"
+
+
+def _keeps_working(job: Job) -> bool:
+    """Only a photo larger than the working size has anything to keep."""
+    from tools.pipeline.remove import WORK_SIDE
+
+    return max(job.width, job.height) > WORK_SIDE
+
+
+def working(
+    job: Job, original: Image.Image, alpha: Image.Image, number: int
+) -> refine_pipeline.Working | None:
+    """Revision ``number``'s photo and alpha at the working size: stored ones, or made from
+    ``original`` and ``alpha`` (full size) and stored for the next stroke."""
+    if not _keeps_working(job):
+        return None
+    from tools.pipeline.remove import working_image
+
+    image = storage.open_image_path(work_image_path(job))
+    if image is None:
+        image = working_image(original.convert("RGB"))
+        storage.store(work_image_path(job), _png(image))
+    work_alpha = storage.open_image_path(work_alpha_path(job, number))
+    if work_alpha is None or work_alpha.size != image.size:
+        work_alpha = working_image(alpha.convert("L"))
+        storage.store(work_alpha_path(job, number), _png(work_alpha))
+    return refine_pipeline.Working(image.convert("RGB"), work_alpha.convert("L"))
 
 
 def remove_subject(job: Job, index: int, *, base: int | None = None) -> Revision:
