@@ -25,6 +25,19 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
         database.setdefault("TEST", {})["NAME"] = str(REPO / ".test-db.sqlite3")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _media_bucket():
+    """With PIXELFORGE_MEDIA_STORAGE=s3 (.ci/run runs the job tests so, on moto's server), the
+    bucket the settings name exists before any test stores a file in it."""
+    from django.conf import settings
+
+    if settings.PIXELFORGE_MEDIA_STORAGE == "s3":
+        from tests import s3
+
+        options = settings.STORAGES["default"]["OPTIONS"]
+        s3.create_bucket(options["endpoint_url"], options["bucket_name"])
+
+
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path_factory):
     """Media in a temp folder, a cheap password hasher, a per-test cache, and tasks run in
