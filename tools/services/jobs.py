@@ -210,10 +210,16 @@ def check_room(*, jobs: int, footprint_bytes: int) -> None:
     if Job.objects.live().queued().count() + jobs > settings.PIXELFORGE_MAX_QUEUE:
         metrics.count("rejected_queue_full")
         raise Busy("queue_full", retry_after_seconds())
+    check_disk(footprint_bytes)
+
+
+def check_disk(footprint_bytes: int) -> None:
+    """Raise Busy unless ``footprint_bytes`` more fit in the disk budget: a new job, and every
+    later write that grows one (a refine's revision, a new render)."""
     budget = settings.PIXELFORGE_DISK_BUDGET_MB * 1024 * 1024
     if budget and disk_usage() + footprint_bytes > budget:
         metrics.count("rejected_disk_full")
-        log.error("Disk budget of %s MB reached; refusing new jobs", budget // 2**20)
+        log.error("Disk budget of %s MB reached; refusing new work", budget // 2**20)
         raise Busy("disk_full", max(60, settings.PIXELFORGE_PURGE_INTERVAL_SECONDS))
 
 

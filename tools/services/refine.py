@@ -28,7 +28,7 @@ from tools import pipeline
 from tools.models import Job, Revision, job_dir
 from tools.pipeline import refine as refine_pipeline
 from tools.pipeline.formats import PNG_COMPRESS_LEVEL
-from tools.services import labels, storage
+from tools.services import jobs, labels, storage
 from tools.services.jobs import preview_of
 from tools.services.rendering import choice_of
 
@@ -329,11 +329,14 @@ def strokes_file(job: Job, name: str) -> str:
 def queue_action(job: Job, action: dict[str, object], strokes: bytes | None = None) -> Revision:
     """Run ``action`` on ``job`` in a worker and wait for it; RefineError as the worker said.
 
+    Busy (a 503) when the new revision would pass the disk budget.
     ``action`` is {"action": "use", "revision": n}, {"action": "remove_subject", "subject": i,
     "base": b} or {"action": "strokes", "base": b} with the stroke mask's bytes in ``strokes``.
     """
     from django_tasks import TaskResultStatus
 
+    if action.get("action") != "use":  # a new revision: its files count against the budget
+        jobs.check_disk(jobs.footprint(job.width, job.height, 0))
     if strokes is not None:
         if len(strokes) > MAX_MASK_BYTES:
             raise RefineError(

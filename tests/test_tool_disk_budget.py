@@ -1,0 +1,59 @@
+"""The disk budget (PIXELFORGE_DISK_BUDGET_MB) holds for every write, not only uploads: with the
+budget reached, a refine stroke and a new render get 503 with Retry-After, as an upload does,
+while what is already stored is still served."""
+
+from __future__ import annotations
+
+import io
+import uuid
+
+import numpy as np
+import pytest
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from tests.tool_helpers import TOOL_URL, create_job, result_url, upload_file
+from tools.models import job_dir
+from tools.services import jobs, storage
+
+pytestmark = pytest.mark.django_db
+
+
+def _fill_the_budget(settings) -> None:
+    settings.PIXELFORGE_DISK_BUDGET_MB = 1
+    storage.store(f"{job_dir(uuid.uuid4())}/filler", bytes(1024 * 1024))
+    cache.delete(jobs.DISK_USAGE_KEY)  # the usage is cached for a few seconds
+
+
+def _strokes() -> SimpleUploadedFile:
+    mask = np.zeros((240, 360), dtype=np.uint8)
+    mask[60:180, 29:137] = 2  # remove the red disc
+    out = io.BytesIO()
+    Image.fromarray(mask, "L").save(out, "PNG")
+    return SimpleUploadedFile("strokes.png", out.getvalue(), content_type="image/png")
+
+
+def _assert_busy(response) -> None:
+    assert response.status_code == 503, response.content[:300]
+    assert int(response["Retry-After"]) >= 60
+
+
+def test_a_refine_and_a_new_render_are_refused_once_the_budget_is_reached(client, settings):
+    job = create_job(client)
+    assert client.get(f"{result_url(job)}download/png/").status_code == 200  # made before
+    _fill_the_budget(settings)
+    _assert_busy(client.post(TOOL_URL, {"image": upload_file()}))
+    refine = f"{result_url(job)}refine/"
+    stroke = {"action": "strokes", "base": 0, "strokes": _strokes()}
+    _assert_busy(client.post(refine, stroke, HTTP_ACCEPT="application/json"))
+    assert not job.revisions.filter(number__gt=0).exists()
+    _assert_busy(client.get(f"{result_url(job)}download/webp/"))
+    assert client.get(f"{result_url(job)}download/png/").status_code == 200  # stored: served
+    undo = client.post(refine, {"action": "use", "revision": 0}, HTTP_ACCEPT="application/json")
+    assert undo.status_code == 200  # going back writes no new revision
+    settings.PIXELFORGE_DISK_BUDGET_MB = 0  # no budget: the same stroke goes through
+    stroke["strokes"] = _strokes()
+    refined = client.post(refine, stroke, HTTP_ACCEPT="application/json")
+    assert refined.status_code == 200, refined.content[:300]
+    assert refined.json()["revision"] == 1
