@@ -5,17 +5,24 @@ from __future__ import annotations
 
 import re
 import signal
+import threading
 import time
+import uuid
 
 import pytest
+from django.core.cache import cache
 from django.core.files.storage import default_storage
+from django.db import connection
+from django.test import Client
 
 from pixelforge import settings as project_settings
 from tests import servers
 from tests.tool_helpers import TOOL_URL, open_image, result_url, upload_file
 from tools.models import Job
+from tools.services import refine_queue
 
 pytestmark = [pytest.mark.jobs, pytest.mark.django_db(transaction=True)]
+JSON = "application/json"
 
 
 @pytest.fixture(scope="module")
@@ -136,3 +143,46 @@ def test_a_refine_is_done_by_the_worker_while_the_visitor_waits(client, worker):
     response = client.post(refine, {"action": "use", "revision": 0}, HTTP_ACCEPT="application/json")
     assert response.status_code == 200, response.content.decode()[:500]
     assert response.json()["revision"] == 0
+
+
+def test_refines_are_one_per_job_in_flight_and_cannot_starve_uploads(client, worker):
+    """While the worker is busy: a second action on a job whose first is still queued gets 429;
+    refines go ahead of a waiting upload only REFINES_AHEAD in a row, the next ones after it."""
+    done = wait_for(upload(client), {Job.Status.DONE})
+    refine = result_url(done) + "refine/"
+    busy = upload(client, size=(3000, 2000))
+    wait_for(busy, {Job.Status.PROCESSING}, timeout=60)  # the only worker is taken
+    waiting = upload(client)
+    answers = []
+
+    def first_action() -> None:
+        visitor = Client()
+        answers.append(visitor.post(refine, {"action": "use", "revision": 0}, HTTP_ACCEPT=JSON))
+        connection.close()
+
+    thread = threading.Thread(target=first_action)
+    thread.start()
+    key = refine_queue._in_flight_key(done.code)
+    deadline = time.monotonic() + 10
+    while cache.get(key) is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    second = client.post(refine, {"action": "use", "revision": 0}, HTTP_ACCEPT=JSON)
+    assert second.status_code == 429 and int(second["Retry-After"]) > 0
+    assert "still being made" in second.json()["errors"][0]
+    # More refines while the upload waits (other jobs': the cap is per job).
+    others = [
+        refine_queue.enqueue_action(str(uuid.uuid4()), {"action": "use", "revision": 0})
+        for _ in range(refine_queue.REFINES_AHEAD + 1)
+    ]
+    thread.join(timeout=120)
+    assert answers and answers[0].status_code == 200, answers[0].content[:300]
+    wait_for(waiting, {Job.Status.DONE})
+    for result in others:
+        deadline = time.monotonic() + 60
+        while not result.is_finished and time.monotonic() < deadline:
+            time.sleep(0.1)
+            result.refresh()
+    ahead = others[: refine_queue.REFINES_AHEAD - 1]  # the first action was one of them
+    behind = others[refine_queue.REFINES_AHEAD - 1 :]
+    assert all(result.started_at < waiting.started_at for result in ahead)
+    assert all(result.started_at > waiting.started_at for result in behind)

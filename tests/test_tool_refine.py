@@ -18,6 +18,7 @@ from PIL import Image
 from tests.tool_helpers import create_job, open_image, result_url
 from tools.models import Job, Revision
 from tools.services import refine as service
+from tools.services import refine_queue
 
 pytestmark = pytest.mark.django_db
 
@@ -210,7 +211,7 @@ def test_a_refine_task_goes_ahead_of_queued_uploads_on_the_database_backend(sett
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     waiting = [tasks.process_job.enqueue(str(uuid.uuid4())) for _ in range(2)]
-    refine = service.enqueue_action(str(uuid.uuid4()), {"action": "use", "revision": 0})
+    refine = refine_queue.enqueue_action(str(uuid.uuid4()), {"action": "use", "revision": 0})
     # A visitor's background image is decoded first of all (background_uploads.store_upload).
     background = tasks.ahead(tasks.prepare_background, BACKGROUND_PRIORITY).enqueue("x")
     order = list(DBTaskResult.objects.ready().values_list("id", flat=True))

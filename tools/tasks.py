@@ -28,8 +28,9 @@ def ahead(queued: Task, priority: int) -> Task:
 def process_job(code: str) -> str:
     """Remove the background of a queued job (tools/services/processing.py)."""
     from tools.apps import configure_pipeline
-    from tools.services import processing
+    from tools.services import processing, refine_queue
 
+    refine_queue.upload_started()  # refines may go ahead of waiting uploads again
     configure_pipeline()
     return processing.run_job(code)
 
@@ -52,7 +53,8 @@ def prepare_background(code: str) -> str:
 
 @task()
 def refine_cutout(code: str, action: dict) -> dict:
-    """Re-solve a job's cut-out around brush strokes, or undo/redo (tools/services/refine.py)."""
-    from tools.services import refine
+    """Re-solve a job's cut-out around brush strokes, or undo/redo (tools/services/refine.py,
+    queued by tools/services/refine_queue.py)."""
+    from tools.services import refine_queue
 
-    return refine.run_action(code, action)
+    return refine_queue.run_action(code, action)

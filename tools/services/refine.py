@@ -16,19 +16,17 @@ from __future__ import annotations
 import io
 import logging
 import time
-import uuid
 
 import numpy as np
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django_tasks import TaskResult
 from PIL import Image
 
 from tools import pipeline
 from tools.models import Job, Revision, job_dir
 from tools.pipeline import refine as refine_pipeline
 from tools.pipeline.formats import PNG_COMPRESS_LEVEL
-from tools.services import jobs, labels, storage
+from tools.services import labels, storage
 from tools.services.jobs import preview_of
 from tools.services.rendering import choice_of
 
@@ -42,9 +40,10 @@ ORIGINAL_DESCRIPTION = "Original cut-out"
 class RefineError(Exception):
     """Refining is not possible; the message says why and what to do. ``status`` is for HTTP."""
 
-    def __init__(self, message: str, status: int = 422) -> None:
+    def __init__(self, message: str, status: int = 422, retry_after: int | None = None) -> None:
         super().__init__(message)
         self.status = status
+        self.retry_after = retry_after  # seconds, for a 429 or 503
 
 
 # --- Revisions ---------------------------------------------------------------------------
@@ -312,93 +311,3 @@ def split_strokes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             "The stroke mask may only hold 0 (untouched), 1 (keep) and 2 (remove).", status=400
         )
     return refine_pipeline.split_strokes(values)
-
-
-# --- In a worker -----------------------------------------------------------------------------
-# Re-solving the alpha is matting work: like every heavy step it runs in a task worker, and the
-# web process only stores the strokes, queues the action and waits for its answer.
-
-WAIT_POLL_SECONDS = 0.02  # a status read per poll; the answer shows within 20 ms of the task
-REFINE_PRIORITY = 50  # ahead of queued uploads (0), where the backend orders by priority
-
-
-def strokes_file(job: Job, name: str) -> str:
-    return f"{job_dir(job.code)}/{name}"
-
-
-def queue_action(job: Job, action: dict[str, object], strokes: bytes | None = None) -> Revision:
-    """Run ``action`` on ``job`` in a worker and wait for it; RefineError as the worker said.
-
-    Busy (a 503) when the new revision would pass the disk budget.
-    ``action`` is {"action": "use", "revision": n}, {"action": "remove_subject", "subject": i,
-    "base": b} or {"action": "strokes", "base": b} with the stroke mask's bytes in ``strokes``.
-    """
-    from django_tasks import TaskResultStatus
-
-    if action.get("action") != "use":  # a new revision: its files count against the budget
-        jobs.check_disk(jobs.footprint(job.width, job.height, 0))
-    if strokes is not None:
-        if len(strokes) > MAX_MASK_BYTES:
-            raise RefineError(
-                f"The stroke mask is larger than {MAX_MASK_BYTES // (1024 * 1024)} MB.",
-                status=413,
-            )
-        name = f"strokes-{uuid.uuid4().hex}.png"
-        storage.store(strokes_file(job, name), strokes)
-        action = {**action, "strokes": name}
-    result = enqueue_action(str(job.code), action)
-    deadline = time.monotonic() + settings.PIXELFORGE_REFINE_WAIT_SECONDS
-    while not result.is_finished:
-        if time.monotonic() > deadline:
-            raise RefineError(
-                "Refining is taking longer than usual because the site is busy. Reload the page "
-                "in a moment to see the result.",
-                status=503,
-            )
-        time.sleep(WAIT_POLL_SECONDS)
-        result.refresh()
-    if result.status != TaskResultStatus.SUCCESSFUL:
-        raise RefineError(
-            "Something went wrong on our side while refining. Please try again.", status=503
-        )
-    outcome = result.return_value
-    if "error" in outcome:
-        raise RefineError(outcome["error"], status=outcome["status"])
-    job.refresh_from_db()
-    return job.revisions.get(number=outcome["revision"])
-
-
-def enqueue_action(code: str, action: dict[str, object]) -> TaskResult:
-    """Queue ``action`` for the worker: a visitor is waiting, so where the backend orders by
-    priority (the database backend) it goes ahead of queued uploads; on RQ it goes to the
-    "urgent" queue that workers empty first (tools.tasks.ahead)."""
-    from tools import tasks
-
-    return tasks.ahead(tasks.refine_cutout, REFINE_PRIORITY).enqueue(code, action)
-
-
-def run_action(code: str, action: dict[str, object]) -> dict[str, object]:
-    """The worker's side of ``queue_action``: {"revision": n} or {"error": ..., "status": ...}."""
-    job = Job.objects.filter(code=code).first()
-    if job is None or job.status != Job.Status.DONE:
-        return {"error": "This image is gone: it expired or was deleted.", "status": 404}
-    try:
-        revision = _apply(job, action)
-    except RefineError as exc:
-        return {"error": str(exc), "status": exc.status}
-    return {"revision": revision.number}
-
-
-def _apply(job: Job, action: dict[str, object]) -> Revision:
-    kind, base = action.get("action"), action.get("base")
-    if kind == "use":
-        return use_revision(job, action.get("revision"))
-    if kind == "remove_subject":
-        return remove_subject(job, int(action["subject"]), base=base)
-    path = strokes_file(job, str(action["strokes"]))
-    try:
-        data = storage.read_path(path)
-    finally:
-        storage.delete_path(path)
-    keep, remove = split_strokes(decode_mask(data))
-    return refine_job(job, keep, remove, base=base)

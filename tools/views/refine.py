@@ -17,6 +17,7 @@ from tools.models import Job, Revision
 from tools.ratelimit import check_setting_rate
 from tools.refine_forms import RefineForm, RefineRequest
 from tools.services import refine as service
+from tools.services import refine_queue
 from tools.services.rendering import choice_of
 from tools.uploads import cap_uploads, oversize_fields
 from tools.views.access import get_job_or_404
@@ -52,7 +53,10 @@ def _refine(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     try:
         revision = _run(job, form.request())
     except service.RefineError as exc:
-        return _failed(request, job, [str(exc)], exc.status)
+        response = _failed(request, job, [str(exc)], exc.status)
+        if exc.retry_after:
+            response["Retry-After"] = str(exc.retry_after)
+        return response
     if wants_json(request):
         return JsonResponse(state(job, revision))
     return redirect(reverse("tools:refine", kwargs={"code": job.code}) + "#editor")
@@ -61,12 +65,12 @@ def _refine(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
 def _run(job: Job, parsed: RefineRequest) -> Revision:
     """The action runs in a task worker (matting is heavy); this waits for its answer."""
     if parsed.action == "use":
-        return service.queue_action(job, {"action": "use", "revision": parsed.revision})
+        return refine_queue.queue_action(job, {"action": "use", "revision": parsed.revision})
     if parsed.action == "remove_subject":
         action = {"action": "remove_subject", "subject": parsed.subject, "base": parsed.base}
-        return service.queue_action(job, action)
+        return refine_queue.queue_action(job, action)
     action = {"action": "strokes", "base": parsed.base}
-    return service.queue_action(job, action, strokes=parsed.strokes.read())
+    return refine_queue.queue_action(job, action, strokes=parsed.strokes.read())
 
 
 def state(job: Job, revision: Revision | None) -> dict[str, object]:
