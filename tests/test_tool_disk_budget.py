@@ -1,6 +1,6 @@
 """The disk budget (PIXELFORGE_DISK_BUDGET_MB) holds for every write, not only uploads: with the
-budget reached, a refine stroke and a new render get 503 with Retry-After, as an upload does,
-while what is already stored is still served."""
+budget reached, a refine stroke, a new render and a background image get 503 with Retry-After,
+as an upload does, while what is already stored is still served."""
 
 from __future__ import annotations
 
@@ -49,6 +49,13 @@ def test_a_refine_and_a_new_render_are_refused_once_the_budget_is_reached(client
     _assert_busy(client.post(refine, stroke, HTTP_ACCEPT="application/json"))
     assert not job.revisions.filter(number__gt=0).exists()
     _assert_busy(client.get(f"{result_url(job)}download/webp/"))
+    background = io.BytesIO()
+    Image.new("RGB", (64, 48), (20, 200, 40)).save(background, "PNG")
+    choice = {"background": "image", "bg_color": "#ffffff", "size": "original", "margin": "0"}
+    image = SimpleUploadedFile("green.png", background.getvalue(), content_type="image/png")
+    _assert_busy(client.post(result_url(job), {**choice, "bg_image": image}))
+    job.refresh_from_db()
+    assert job.render_options.get("background", "none") == "none"  # the choice is unchanged
     assert client.get(f"{result_url(job)}download/png/").status_code == 200  # stored: served
     undo = client.post(refine, {"action": "use", "revision": 0}, HTTP_ACCEPT="application/json")
     assert undo.status_code == 200  # going back writes no new revision

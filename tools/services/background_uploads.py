@@ -19,7 +19,7 @@ from django.core.cache import cache
 from tools import pipeline
 from tools.models import Job, job_dir
 from tools.services import storage
-from tools.services.jobs import preview_of
+from tools.services.jobs import check_disk, footprint, preview_of
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +45,17 @@ def _error_key(job: Job) -> str:
     return f"tools:background-error:{job.code}"
 
 
+def check_room(data: bytes) -> None:
+    """Busy (a 503) when the upload and the images decoded from it would pass the disk budget."""
+    check_disk(footprint(0, 0, len(data)))
+
+
 def store_upload(job: Job, data: bytes) -> None:
-    """In the web process: keep the bytes as received and queue their decoding."""
+    """In the web process: keep the bytes as received and queue their decoding (Busy, a 503,
+    when there is no room for them: ``check_room``)."""
     from tools import tasks
 
+    check_room(data)
     cache.delete(_error_key(job))
     storage.store(source_path(job), data)
     # First in the queue where the backend orders by priority: the visitor waits for it.

@@ -75,6 +75,8 @@ def save_choice(job: Job, choice: BackgroundChoice, *, bg_upload: bytes | None) 
     has_background = job.background or background_uploads.is_pending(job)
     if choice.background == "image" and not (bg_upload or choice.stock or has_background):
         raise ValueError("Choose a background from the library or upload an image.")
+    if bg_upload is not None:
+        background_uploads.check_room(bg_upload)  # before the choice is saved
     job.render_options = choice.to_saved()
     job.options_version += 1
     job.save(update_fields=["render_options", "options_version"])
