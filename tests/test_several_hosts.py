@@ -19,7 +19,7 @@ import requests
 from PIL import Image
 
 from tests import s3, servers
-from tests.tool_helpers import TOOL_URL, image_bytes
+from tests.tool_helpers import TOOL_URL, scene
 
 pytestmark = [
     pytest.mark.hosts,
@@ -28,7 +28,10 @@ pytestmark = [
 ]
 
 BUCKET = "pixelforge-hosts"
-SIZE = (360, 240)  # the two-subject scene
+# The two-subject scene with a little noise, larger than the refine's working size (so a stroke
+# keeps its working-size files in the bucket).
+SIZE = (1200, 800)
+DISC, BLOCK = (400, 276), (400, 912)  # (row, column) inside each subject
 CHOICE = {"bg_color": "#ffffff", "size": "original", "margin": "0"}  # the form's other fields
 
 
@@ -104,6 +107,14 @@ def _image(response: requests.Response) -> Image.Image:
     return image
 
 
+def _noisy_scene() -> bytes:
+    pixels = np.asarray(scene(SIZE), dtype=np.int16)
+    noise = np.random.default_rng(7).integers(-6, 7, size=pixels.shape)
+    out = io.BytesIO()
+    Image.fromarray(np.clip(pixels + noise, 0, 255).astype(np.uint8)).save(out, "JPEG")
+    return out.getvalue()
+
+
 def _files(folder: Path) -> list[Path]:
     return [path for path in folder.rglob("*") if path.is_file()]
 
@@ -115,7 +126,7 @@ def test_a_web_host_and_a_worker_host_share_only_database_redis_and_bucket(hosts
     upload = visitor.post(
         base + TOOL_URL,
         data={"csrfmiddlewaretoken": token},
-        files={"image": ("photo.jpg", image_bytes("JPEG", SIZE), "image/jpeg")},
+        files={"image": ("photo.jpg", _noisy_scene(), "image/jpeg")},
         headers={"Referer": base + TOOL_URL},
         allow_redirects=False,
         timeout=60,
@@ -129,9 +140,10 @@ def test_a_web_host_and_a_worker_host_share_only_database_redis_and_bucket(hosts
     assert _image(visitor.get(result + "view/original/", timeout=30)).size[0] > 0
     assert _image(visitor.get(result + "view/cutout/", timeout=30)).mode == "RGBA"
 
-    png = _image(visitor.get(result + "download/png/", timeout=60))  # rendered by the worker
+    download = visitor.get(result + "download/png/", timeout=60)  # rendered by the worker
+    png = _image(download)
     alpha = np.asarray(png.getchannel("A"))
-    assert png.size == SIZE and alpha[120, 80] == 255 and alpha[10, 10] == 0
+    assert png.size == SIZE and alpha[DISC] == 255 and alpha[10, 10] == 0
     mask = _image(visitor.get(result + "download/mask/", timeout=60))
     assert mask.size == SIZE
 
@@ -153,7 +165,7 @@ def test_a_web_host_and_a_worker_host_share_only_database_redis_and_bucket(hosts
 
     # A refine stroke, solved by the worker on the files in the bucket.
     strokes = np.zeros(SIZE[::-1], dtype=np.uint8)
-    strokes[60:180, 29:137] = 2  # remove the red disc
+    strokes[224:576, 96:456] = 2  # remove the red disc
     mask_png = io.BytesIO()
     Image.fromarray(strokes, "L").save(mask_png, "PNG")
     refine = result + "refine/"
@@ -174,10 +186,10 @@ def test_a_web_host_and_a_worker_host_share_only_database_redis_and_bucket(hosts
         timeout=60,
     )
     after = np.asarray(_image(visitor.get(result + "download/png/", timeout=60)).getchannel("A"))
-    assert after[120, 80] < 30 and after[120, 270] == 255  # the disc went, the block stayed
+    assert after[DISC] < 30 and after[BLOCK] == 255  # the disc went, the block stayed
 
     stored = s3.keys(endpoint, BUCKET, f"jobs/{code}/")
-    assert f"jobs/{code}/upload" in stored and len(stored) > 5
+    assert f"jobs/{code}/upload" in stored and f"jobs/{code}/work.png" in stored
     deleted = visitor.post(
         result + "delete/",
         data={"csrfmiddlewaretoken": _token(visitor, result)},

@@ -22,8 +22,12 @@ from tools.services import refine, storage, sweep
 from tools.views import files
 
 pytestmark = pytest.mark.django_db
+local_only = pytest.mark.skipif(  # .ci/run's S3 runs share one bucket across tests
+    settings.PIXELFORGE_MEDIA_STORAGE != "local", reason="about a local media folder"
+)
 
 
+@local_only
 def test_a_replaced_file_is_never_missing_or_partial_for_a_reader():
     """A reader during many replacements sees the old file or the new one, whole, every time
     (the old way deleted the target, then wrote and moved a temp file: a window with none)."""
@@ -55,6 +59,7 @@ def test_a_replaced_file_is_never_missing_or_partial_for_a_reader():
     assert os.listdir(folder) == ["file.bin"]  # no temp file left beside it
 
 
+@local_only
 def test_a_file_is_written_beside_its_target_not_in_the_system_temp_folder(settings, tmp_path):
     """The temp file is made in the target's folder (one file system, so the rename is atomic):
     a temp folder that cannot be written no longer matters, and the old file stays until the
@@ -70,6 +75,7 @@ def _make_folder(code: uuid.UUID) -> None:
     storage.store(f"{job_dir(code)}/upload", b"data")
 
 
+@local_only
 def test_the_sweep_keeps_a_job_created_while_it_lists_folders(monkeypatch):
     """An upload that lands while the sweep reads the folders is not an orphan: the sweep
     lists folders before rows (rows are made before folders)."""
@@ -91,6 +97,7 @@ def test_the_sweep_keeps_a_job_created_while_it_lists_folders(monkeypatch):
     assert storage.exists(f"{job_dir(created[0].code)}/upload")
 
 
+@local_only
 def test_the_sweep_removes_symlinks_in_the_media_folder_without_following_them(tmp_path):
     outside = tmp_path / "outside"
     outside.mkdir()
@@ -154,3 +161,58 @@ def test_refine_strokes_keep_the_working_size_photo_and_alpha(client):
     assert alpha[400, 730] < 50 and alpha.shape == size[::-1]
     storage.delete_files(job.code)  # the kept files go with the job's other files
     assert not storage.exists(refine.work_image_path(job))
+
+
+@pytest.fixture
+def s3_media(settings, tmp_path):
+    """Job files in a bucket of a real S3-compatible server (moto's), for this test only."""
+    from tests import s3, servers
+
+    process, endpoint = s3.start_server(tmp_path / "moto.log")
+    try:
+        s3.create_bucket(endpoint, "pixelforge-files")
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "default": {
+                "BACKEND": "storages.backends.s3.S3Storage",
+                "OPTIONS": {
+                    "bucket_name": "pixelforge-files",
+                    "endpoint_url": endpoint,
+                    "region_name": s3.CREDENTIALS["AWS_S3_REGION_NAME"],
+                    "access_key": s3.CREDENTIALS["AWS_ACCESS_KEY_ID"],
+                    "secret_key": s3.CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+                    "file_overwrite": True,
+                    "max_memory_size": 1024 * 1024,
+                },
+            },
+        }
+        yield endpoint
+    finally:
+        servers.stop(process)
+
+
+def test_on_s3_files_are_replaced_streamed_and_deleted_through_the_storage_api(
+    client, monkeypatch, s3_media
+):
+    from tests import s3
+
+    assert not storage.is_local()
+    job = create_job(client)
+    prefix = f"jobs/{job.code}/"
+    assert f"{prefix}upload" in s3.keys(s3_media, "pixelforge-files", prefix)
+    storage.store(f"{prefix}note", b"old")
+    storage.store(f"{prefix}note", b"new")  # replaced in place: no "note_abc123" beside it
+    assert storage.read_path(f"{prefix}note") == b"new"
+    assert [key for key in s3.keys(s3_media, "pixelforge-files", prefix) if "note" in key] == [
+        f"{prefix}note"
+    ]
+    monkeypatch.setattr(files, "READ_WHOLE_BYTES", 0)
+    response = client.get(f"{result_url(job)}download/png/")
+    assert response.status_code == 200 and response.streaming
+    body = b"".join(response.streaming_content)
+    assert int(response["Content-Length"]) == len(body)
+    assert open_image(body).size == (job.width, job.height)
+    assert storage.folder_size("jobs") == 0  # a bucket is not this host's disk
+    assert client.post(f"{result_url(job)}delete/").status_code == 302
+    assert s3.keys(s3_media, "pixelforge-files", prefix) == []
+    assert not (Path(settings.MEDIA_ROOT) / "jobs").exists()  # nothing was written locally
