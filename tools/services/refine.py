@@ -110,10 +110,13 @@ def _promote(job: Job, revision: Revision, files: dict[str, bytes] | None = None
     job.subjects = revision.subjects
     job.options_version += 1
     if len(job.subjects) > 1:
-        from tools.services.processing import decode_original, save_subject_thumbs
+        from tools.services.processing import save_subject_thumbs
 
         small_cutout = storage.open_image(job, "cutout_preview").convert("RGBA")
-        small_original = preview_of(decode_original(job))
+        # The stored preview, not the full-size upload decoded again for every stroke.
+        small_original = storage.open_image(job, "original_preview").convert("RGB")
+        if small_original.size != small_cutout.size:
+            small_original = small_original.resize(small_cutout.size, Image.Resampling.LANCZOS)
         preview_map = labels.load(job, preview=True)
         save_subject_thumbs(job, small_original, small_cutout, preview_map)
     job.save(update_fields=[*Revision.FILES, "subjects", "render_options", "options_version"])
