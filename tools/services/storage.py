@@ -74,18 +74,17 @@ def store(path: str, data: bytes) -> str:
 def _replace_local(target: Path, data: bytes) -> None:
     """A temp file in the target's folder (same file system), synced, then renamed over it."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(
-        dir=target.parent, prefix=".", suffix=".part", delete=False
-    ) as tmp:
-        tmp.write(data)
-        tmp.flush()
-        os.fsync(tmp.fileno())
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".", suffix=".part")
     try:
-        os.chmod(tmp.name, settings.FILE_UPLOAD_PERMISSIONS or 0o644)
-        os.replace(tmp.name, target)
-    except BaseException:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, settings.FILE_UPLOAD_PERMISSIONS or 0o644)
+        os.replace(tmp, target)
+    except BaseException:  # a full disk, say: no part is left behind
         with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp.name)
+            os.unlink(tmp)
         raise
 
 
