@@ -31,7 +31,12 @@ def process_job(code: str) -> str:
     from tools.services import processing
 
     configure_pipeline()
-    return processing.run_job(code)
+    state = processing.run_job(code)
+    if state == "done":  # its downloads at once, so the visitor's first click gets a file
+        from tools.services import renders
+
+        renders.make_after_job(code)
+    return state
 
 
 @task()
