@@ -424,8 +424,8 @@
     });
     setupCompareDrag(frame, range, setReveal);
 
-    /* The instant preview needs the original and the cut-out in the page: loaded on the
-       visitor's first change (the page itself shows the worker's stored pictures). */
+    /* The instant preview needs the original and the cut-out in the page: loaded once the
+       page's own pictures (the worker's stored ones) are in, or on the visitor's first change. */
     function prepareCanvas() {
       if (canvasReady) return canvasReady;
       var original = before.currentSrc || pictureUrl("original") || tool.dataset.originalUrl;
@@ -444,6 +444,8 @@
     form.addEventListener("input", prepareCanvas);
     form.addEventListener("change", prepareCanvas);
 
+    if (document.readyState === "complete") prepareCanvas();
+    else window.addEventListener("load", prepareCanvas);
     showOptions();
     showCompare(!tool.hasAttribute("data-framed"));
     setReveal(range.value);

@@ -75,6 +75,8 @@ def files_document(job: Job) -> dict:
             "width": urls[-1][1],
             "height": urls[-1][2],
         }
+    if pictures["result"]["ready"] and rendering.choice_of(job) == rendering.BackgroundChoice():
+        pictures["cutout"] = pictures["result"]  # the same pixels: the page fetches them once
     downloads = {}
     for kind, file in current["downloads"].items():
         if kind.startswith("subject-"):
