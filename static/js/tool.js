@@ -97,10 +97,13 @@
     var images = { original: null, cutout: null, background: null, upload: null, box: null };
     var saving = Promise.resolve();
     var pending = 0;
-    var files = JSON.parse(tool.dataset.files);
-    var pictureStatus = tool.querySelector("[data-picture-status]");
-    var downloadStatus = tool.querySelector("[data-download-status]");
-    var watching = null;
+    var files = window.PixelForgeResultFiles(tool, {
+      pending: function () { return pending; },
+      saving: function () { return saving; },
+      serverImage: serverImage,
+      before: before,
+      frame: frame
+    });
     var canvasReady = null;
 
     function field(name) { return form.elements.namedItem(name); }
@@ -199,24 +202,10 @@
       range.setAttribute("aria-valuetext", compareText(parseInt(range.value, 10)));
     }
 
-    /* The stored picture of `name` at the width the page shows the original at (the one the
-       browser chose from its srcset), so the canvas adds no second copy of the same picture. */
-    function pictureUrl(name) {
-      var picture = files.pictures[name];
-      if (!picture || !picture.ready) return null;
-      var shown = before.currentSrc && files.pictures.original.candidates.filter(function (c) {
-        return before.currentSrc.indexOf(c.url) !== -1;
-      })[0];
-      var want = shown ? shown.width : frame.clientWidth * (window.devicePixelRatio || 1);
-      var pick = picture.candidates[picture.candidates.length - 1];
-      picture.candidates.forEach(function (c) { if (c.width >= want && c.width < pick.width) pick = c; });
-      return pick.url;
-    }
-
     function loadCutout() {
       var keep = keepList();
       var url = keep !== null ? tool.dataset.cutoutUrl + "?keep=" + encodeURIComponent(keep)
-        : pictureUrl("cutout") || tool.dataset.cutoutUrl;
+        : files.pictureUrl("cutout") || tool.dataset.cutoutUrl;
       return loadImage(url).then(function (image) {
         images.cutout = image;
         images.box = alphaBox(image);
@@ -264,7 +253,7 @@
       data.delete("preset");
       pending += 1;
       status.textContent = "Saving…";
-      unmarkDownloads();
+      files.unmark();
       saving = saving.then(function () {
         return fetch(form.action, {
           method: "POST",
@@ -276,7 +265,7 @@
             if (!response.ok) { showErrors(body); status.textContent = ""; return; }
             errors.innerHTML = "";
             showDownloadLabels(saved);
-            applyFiles(body, true);
+            files.apply(body, true);
             var sent = field("bg_image");
             if (sent.files.length) showBackgroundFile("Uploaded: " + sent.files[0].name);
             sent.value = "";
@@ -287,70 +276,6 @@
         }).then(function () { pending -= 1; });
       });
       return saving;
-    }
-
-    /* The worker's files for the saved choice (views.result.files_document): each download
-       link is marked `download` only once its file is stored; the result picture follows. */
-    function applyFiles(doc, saved) {
-      files = doc;
-      tool.querySelectorAll("[data-download]").forEach(function (link) {
-        var file = doc.downloads[link.dataset.download];
-        if (!file || pending > (saved ? 1 : 0)) return;  // a newer choice is on its way
-        link.href = file.url;
-        link.toggleAttribute("download", file.ready);
-      });
-      var picture = doc.pictures.result;
-      pictureStatus.hidden = picture.ready || serverImage.hidden;
-      pictureStatus.textContent = picture.ready ? "" : "Applying your settings to the preview…";
-      if (picture.ready && serverImage.getAttribute("src") !== picture.src) {
-        serverImage.srcset = picture.srcset;
-        serverImage.src = picture.src;
-      }
-      if (!doc.complete) watchFiles();
-    }
-
-    function unmarkDownloads() {
-      tool.querySelectorAll('[data-download]:not([data-download^="subject-"])').forEach(function (link) {
-        link.removeAttribute("download");
-        link.href = link.href.split("?")[0];
-      });
-    }
-
-    function getFiles() {
-      return fetch(tool.dataset.filesUrl, {
-        headers: { Accept: "application/json" }, credentials: "same-origin", cache: "no-store"
-      }).then(function (response) {
-        if (!response.ok) throw new Error("status " + response.status);
-        return response.json();
-      });
-    }
-
-    /* Ask every second or so while the worker makes what the page lacks. */
-    function watchFiles() {
-      if (files.complete || watching) return;
-      watching = window.setTimeout(function () {
-        getFiles().then(function (doc) { watching = null; if (!pending) applyFiles(doc); else watchFiles(); },
-          function () { watching = null; window.setTimeout(watchFiles, 3000); });
-      }, 1000);
-    }
-
-    function downloadWhenReady(kind, name) {
-      getFiles().then(function (doc) {
-        var file = doc.downloads[kind];
-        if (!pending) applyFiles(doc);
-        if (file && file.error) { downloadStatus.textContent = file.error; return; }
-        if (!file || !file.ready) { window.setTimeout(function () { downloadWhenReady(kind, name); }, 1000); return; }
-        var link = document.createElement("a");
-        link.href = file.url;
-        link.download = "";
-        link.hidden = true;
-        document.body.appendChild(link);
-        link.click();
-        link.remove();
-        downloadStatus.textContent = "Your " + name + " is downloading.";
-      }, function () {
-        window.setTimeout(function () { downloadWhenReady(kind, name); }, 2000);
-      });
     }
 
     function chooseMode(mode) {
@@ -401,19 +326,6 @@
         save();
       });
     });
-    /* A link marked `download` names its stored file: the browser fetches it. Any other
-       click waits for the save and the worker, says so, then starts the download itself. */
-    tool.querySelectorAll("[data-download]").forEach(function (link) {
-      link.addEventListener("click", function (event) {
-        if (!pending && link.hasAttribute("download")) return;
-        event.preventDefault();
-        var name = link.dataset.download.indexOf("subject-") === 0
-          ? "subject " + (parseInt(link.dataset.download.slice(8), 10) + 1)
-          : link.firstChild.textContent.trim();
-        downloadStatus.textContent = "Making your " + name + "… it downloads by itself when ready.";
-        saving.then(function () { downloadWhenReady(link.dataset.download, name); });
-      });
-    });
     range.addEventListener("input", function () { setReveal(range.value); });
     /* One arrow key press shows a tenth of the original (the page opens on the result). */
     range.addEventListener("keydown", function (event) {
@@ -428,7 +340,7 @@
        page's own pictures (the worker's stored ones) are in, or on the visitor's first change. */
     function prepareCanvas() {
       if (canvasReady) return canvasReady;
-      var original = before.currentSrc || pictureUrl("original") || tool.dataset.originalUrl;
+      var original = before.currentSrc || files.pictureUrl("original") || tool.dataset.originalUrl;
       var loads = [loadImage(original).then(function (image) { images.original = image; })];
       if (tool.dataset.backgroundUrl) {
         loads.push(loadImage(tool.dataset.backgroundUrl).then(function (image) { images.upload = image; }));
@@ -449,7 +361,7 @@
     showOptions();
     showCompare(!tool.hasAttribute("data-framed"));
     setReveal(range.value);
-    watchFiles();
+    files.watch();
   }
 
   /* "in 58 minutes" (from the server) becomes "at 21:19 (in 58 minutes)" in the visitor's time. */
