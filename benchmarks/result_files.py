@@ -37,10 +37,6 @@ def main(argv: list[str] | None = None) -> None:
     django.setup()
     from PIL import Image
 
-    from tools import pipeline
-    from tools.services import previews
-    from tools.services.jobs import preview_of
-
     source = sorted((args.eval_dir / "alphamatting_lowres" / "images").glob("*.png"))[0]
     alpha_path = args.eval_dir / "alphamatting_lowres" / "alpha" / source.name
     photo, alpha = Image.open(source).convert("RGB"), Image.open(alpha_path).convert("L")
@@ -52,29 +48,38 @@ def main(argv: list[str] | None = None) -> None:
         cutout = original.convert("RGBA")
         cutout.putalpha(alpha.resize(size, Image.Resampling.LANCZOS))
         steps: dict[str, list[float]] = {}
-
-        def timed(name, work):
-            started = time.process_time()
-            result = work()
-            steps.setdefault(name, []).append(time.process_time() - started)
-            return result
-
         for _ in range(args.runs):
-            image = timed("render", lambda: pipeline.render(original, cutout, pipeline.RenderOptions()))
-            for fmt in ("png", "jpg", "webp", "mask"):
-                timed(f"encode {fmt}", lambda fmt=fmt: pipeline.encode(image, fmt))
-
-            def pictures():
-                for picture in (preview_of(original), preview_of(cutout), preview_of(cutout)):
-                    for width in previews.widths_for(picture.width):
-                        height = max(1, round(picture.height * width / picture.width))
-                        previews.encode(picture.resize((width, height), Image.Resampling.LANCZOS))
-
-            timed("pictures (3 x widths)", pictures)
+            for name, seconds in standard_set(original, cutout).items():
+                steps.setdefault(name, []).append(seconds)
         medians = {name: round(statistics.median(values), 3) for name, values in steps.items()}
         medians["total"] = round(sum(medians.values()), 3)
         report["sizes"].append({"megapixels": mp, "size": list(size), "cpu_seconds": medians})
     print(json.dumps(report, indent=2))
+
+
+def standard_set(original, cutout) -> dict[str, float]:
+    """CPU seconds of each step of the standard set for one photo (as renders.make_standard)."""
+    from PIL import Image
+
+    from tools import pipeline
+    from tools.services import previews
+    from tools.services.jobs import preview_of
+
+    seconds = {}
+    started = time.process_time()
+    image = pipeline.render(original, cutout, pipeline.RenderOptions())
+    seconds["render"] = time.process_time() - started
+    for fmt in ("png", "jpg", "webp", "mask"):
+        started = time.process_time()
+        pipeline.encode(image, fmt)
+        seconds[f"encode {fmt}"] = time.process_time() - started
+    started = time.process_time()
+    for picture in (preview_of(original), preview_of(cutout), preview_of(cutout)):
+        for width in previews.widths_for(picture.width):
+            height = max(1, round(picture.height * width / picture.width))
+            previews.encode(picture.resize((width, height), Image.Resampling.LANCZOS))
+    seconds["pictures (3 x widths)"] = time.process_time() - started
+    return seconds
 
 
 if __name__ == "__main__":
