@@ -198,7 +198,11 @@ def make_pictures(job: Job, *, original=None, cutout=None) -> None:
     if previews.sizes(job, "cutout", keys["cutout"]) is None:
         image = cutout or storage.open_image(job, "cutout_preview")
         previews.store(job, "cutout", keys["cutout"], image)
-    if previews.sizes(job, "result", keys["result"]) is None:
+    if previews.sizes(job, "result", keys["result"]) is not None:
+        return
+    if rendering.choice_of(job) == rendering.BackgroundChoice():  # the bare cut-out
+        previews.copy(job, "cutout", keys["cutout"], "result", keys["result"])
+    else:
         previews.store(job, "result", keys["result"], rendering.render_preview(job))
 
 
