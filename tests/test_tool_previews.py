@@ -92,3 +92,26 @@ def test_while_the_worker_is_busy_the_page_shows_the_cutout_and_renders_nothing(
         client.get(result_url(job) + "view/result/")
     assert not calls
     assert renders.is_pending(job, renders.STANDARD)
+
+
+def test_a_set_that_fails_is_reported_and_not_asked_for_again(client, monkeypatch):
+    job = create_job(client)
+
+    def broken(job):
+        raise RuntimeError("a render that fails")
+
+    monkeypatch.setattr(rendering, "render_preview", broken)
+    client.post(result_url(job), SHADOW_BLUR)  # the (immediate) worker fails on its pictures
+    job.refresh_from_db()
+    files = client.get(result_url(job), headers={"accept": "application/json"}).json()
+    assert files["failed"] and not files["complete"]
+    asked = []
+
+    class Recorder:
+        def enqueue(self, *args):
+            asked.append(args)
+
+    monkeypatch.setattr("tools.tasks.ahead", lambda task, priority: Recorder())
+    client.get(result_url(job), headers={"accept": "application/json"})
+    client.get(result_url(job) + "view/result/")
+    assert not asked  # no loop of failing tasks while the page is open

@@ -38,12 +38,14 @@
       });
       var picture = doc.pictures.result;
       pictureStatus.hidden = picture.ready || serverImage.hidden;
-      pictureStatus.textContent = picture.ready ? "" : "Applying your settings to the preview…";
+      pictureStatus.textContent = picture.ready ? ""
+        : doc.failed ? "The preview could not be made. Try again, or change the settings."
+        : "Applying your settings to the preview…";
       if (picture.ready && serverImage.getAttribute("src") !== picture.src) {
         serverImage.srcset = picture.srcset;
         serverImage.src = picture.src;
       }
-      if (!doc.complete) watchFiles();
+      if (!doc.complete && !doc.failed) watchFiles();
     }
 
     function unmarkDownloads() {
@@ -64,7 +66,7 @@
 
     /* Ask every second or so while the worker makes what the page lacks. */
     function watchFiles() {
-      if (files.complete || watching) return;
+      if (files.complete || files.failed || watching) return;
       watching = window.setTimeout(function () {
         getFiles().then(function (doc) { watching = null; if (!page.pending()) applyFiles(doc); else watchFiles(); },
           function () { watching = null; window.setTimeout(watchFiles, 3000); });
@@ -75,7 +77,10 @@
       getFiles().then(function (doc) {
         var file = doc.downloads[kind];
         if (!page.pending()) applyFiles(doc);
-        if (file && file.error) { downloadStatus.textContent = file.error; return; }
+        if (file && (file.error || (doc.failed && !file.ready))) {
+          downloadStatus.textContent = file.error || "This download could not be made. Please try again, or change the settings.";
+          return;
+        }
         if (!file || !file.ready) { window.setTimeout(function () { downloadWhenReady(kind, name); }, 1000); return; }
         var link = document.createElement("a");
         link.href = file.url;

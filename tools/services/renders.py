@@ -176,6 +176,11 @@ def complete(current: dict) -> bool:
     )
 
 
+def failed(job: Job) -> bool:
+    """The standard set of the current choice failed lately (ERROR_SECONDS): not asked again."""
+    return cache.get(_error_key(job, key_of(job, STANDARD))) is not None
+
+
 def request_standard(job: Job, current: dict | None = None) -> None:
     """Ask a worker (once) for whatever of the standard set the current choice still lacks."""
     from tools import tasks
@@ -183,6 +188,8 @@ def request_standard(job: Job, current: dict | None = None) -> None:
     if complete(current or state(job)):
         return
     key = key_of(job, STANDARD)
+    if failed(job):
+        return
     if cache.add(_marker(job, key), 1, timeout=PENDING_SECONDS):
         queued = tasks.ahead(tasks.render_download, STANDARD_PRIORITY)
         queued.enqueue(str(job.code), STANDARD, key)
@@ -215,7 +222,11 @@ def make_standard(job: Job) -> str:
     except ValueError:  # a background image still being decoded: the next request makes it
         log.info("Pictures of job %s wait for its background image", job.code)
         return "waiting"
-    made = 0
+    except Exception:
+        log.exception("Pictures of job %s failed", job.code)
+        cache.set(_error_key(job, started), FAILED_MESSAGE, timeout=ERROR_SECONDS)
+        return "failed"
+    made = broken = 0
     for kind in kinds(job):
         job = Job.objects.live().done().filter(pk=job.pk).first()
         if job is None or key_of(job, STANDARD) != started:
@@ -231,8 +242,11 @@ def make_standard(job: Job) -> str:
             log.exception("Render %s of job %s failed", kind, job.code)
             message = str(exc) if isinstance(exc, ValueError) else FAILED_MESSAGE
             cache.set(_error_key(job, key), message, timeout=ERROR_SECONDS)
+            broken += 1
         finally:
             cache.delete(_marker(job, key))
+    if broken:  # not asked again for a while: the page says so instead of waiting
+        cache.set(_error_key(job, started), FAILED_MESSAGE, timeout=ERROR_SECONDS)
     if not Job.objects.filter(pk=job.pk).exists():  # deleted meanwhile
         storage.delete_files(job.code)
         return "gone"

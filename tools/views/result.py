@@ -87,11 +87,13 @@ def files_document(job: Job) -> dict:
         url = f"{base}?k={file['key']}" if file["ready"] else base
         downloads[kind] = {"ready": file["ready"], "url": url, "error": file["error"]}
     complete = renders.complete(current)
+    failed = not complete and renders.failed(job)
     return {
         "version": job.options_version,
         "pictures": pictures,
         "downloads": downloads,
         "complete": complete,
+        "failed": failed,
     }
 
 
