@@ -140,7 +140,10 @@ def test_it_answers_json_for_scripts(client, job):
         headers={"accept": "application/json"},
     )
     assert response.status_code == 200
-    assert response.json()["preview"] == f"{result_url(job)}view/result/?v=1"
+    files = response.json()
+    assert files["version"] == 1 and files["complete"]  # made at once (immediate tasks)
+    assert files["pictures"]["result"]["src"].startswith(f"{result_url(job)}view/result/?k=")
+    assert files["downloads"]["png"]["url"].startswith(f"{result_url(job)}download/png/?k=")
     response = client.post(
         result_url(job), {**BASE, "margin": "x"}, headers={"accept": "application/json"}
     )

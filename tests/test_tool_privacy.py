@@ -155,6 +155,8 @@ def test_no_metadata_of_the_upload_survives_into_any_served_or_stored_file(clien
     for where, body in [(r.request["PATH_INFO"], r.content) for r in served] + stored:
         for secret in (b"PRIVATE-COMMENT", b"PRIVATE-XMP", b"PhoneMaker", b"Exif\x00\x00"):
             assert secret not in body, f"{secret!r} in {where}"
+        if where.endswith(".json"):  # the list of a picture set's sizes (services/previews.py)
+            continue
         with Image.open(io.BytesIO(body)) as image:
             assert not {"exif", "comment", "xmp", "icc_profile"} & set(image.info), where
             assert not image.getexif(), where

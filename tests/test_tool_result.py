@@ -49,7 +49,7 @@ def test_it_serves_preview_images_inline(client):
     for kind, content_type in [
         ("original", "image/jpeg"),
         ("cutout", "image/png"),
-        ("result", "image/png"),
+        ("result", "image/webp"),  # the stored picture of the saved choice
     ]:
         response = client.get(f"{result_url(job)}view/{kind}/")
         assert response.status_code == 200

@@ -32,7 +32,12 @@ def process_job(code: str) -> str:
 
     refine_queue.upload_started()  # refines may go ahead of waiting uploads again
     configure_pipeline()
-    return processing.run_job(code)
+    state = processing.run_job(code)
+    if state == "done":  # its downloads at once, so the visitor's first click gets a file
+        from tools.services import renders
+
+        renders.make_after_job(code)
+    return state
 
 
 @task()

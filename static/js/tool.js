@@ -97,6 +97,14 @@
     var images = { original: null, cutout: null, background: null, upload: null, box: null };
     var saving = Promise.resolve();
     var pending = 0;
+    var files = window.PixelForgeResultFiles(tool, {
+      pending: function () { return pending; },
+      saving: function () { return saving; },
+      serverImage: serverImage,
+      before: before,
+      frame: frame
+    });
+    var canvasReady = null;
 
     function field(name) { return form.elements.namedItem(name); }
     function checked(name) {
@@ -129,7 +137,7 @@
     }
 
     function draw() {
-      if (!images.cutout || !images.original) return;
+      if (!images.ready) return;
       var s = state();
       var fg = images.cutout;
       var W = fg.naturalWidth, H = fg.naturalHeight;
@@ -196,7 +204,8 @@
 
     function loadCutout() {
       var keep = keepList();
-      var url = tool.dataset.cutoutUrl + (keep !== null ? "?keep=" + encodeURIComponent(keep) : "");
+      var url = keep !== null ? tool.dataset.cutoutUrl + "?keep=" + encodeURIComponent(keep)
+        : files.pictureUrl("cutout") || tool.dataset.cutoutUrl;
       return loadImage(url).then(function (image) {
         images.cutout = image;
         images.box = alphaBox(image);
@@ -244,6 +253,7 @@
       data.delete("preset");
       pending += 1;
       status.textContent = "Saving…";
+      files.unmark();
       saving = saving.then(function () {
         return fetch(form.action, {
           method: "POST",
@@ -255,7 +265,7 @@
             if (!response.ok) { showErrors(body); status.textContent = ""; return; }
             errors.innerHTML = "";
             showDownloadLabels(saved);
-            serverImage.src = body.preview;
+            files.apply(body, true);
             var sent = field("bg_image");
             if (sent.files.length) showBackgroundFile("Uploaded: " + sent.files[0].name);
             sent.value = "";
@@ -316,28 +326,42 @@
         save();
       });
     });
-    tool.querySelectorAll("[data-download]").forEach(function (link) {
-      link.addEventListener("click", function (event) {
-        if (!pending) return;
-        event.preventDefault();
-        saving.then(function () { window.location.assign(link.href); });
-      });
-    });
     range.addEventListener("input", function () { setReveal(range.value); });
+    /* One arrow key press shows a tenth of the original (the page opens on the result). */
+    range.addEventListener("keydown", function (event) {
+      var step = { ArrowRight: 10, ArrowUp: 10, ArrowLeft: -10, ArrowDown: -10 }[event.key];
+      if (!step) return;
+      event.preventDefault();
+      setReveal(Math.min(100, Math.max(0, parseInt(range.value, 10) + step)));
+    });
     setupCompareDrag(frame, range, setReveal);
 
-    showOptions();
-    var loads = [loadImage(tool.dataset.originalUrl).then(function (image) { images.original = image; })];
-    if (tool.dataset.backgroundUrl) {
-      loads.push(loadImage(tool.dataset.backgroundUrl).then(function (image) { images.upload = image; }));
+    /* The instant preview needs the original and the cut-out in the page: loaded once the
+       page's own pictures (the worker's stored ones) are in, or on the visitor's first change. */
+    function prepareCanvas() {
+      if (canvasReady) return canvasReady;
+      var original = before.currentSrc || files.pictureUrl("original") || tool.dataset.originalUrl;
+      var loads = [loadImage(original).then(function (image) { images.original = image; })];
+      if (tool.dataset.backgroundUrl) {
+        loads.push(loadImage(tool.dataset.backgroundUrl).then(function (image) { images.upload = image; }));
+      }
+      canvasReady = Promise.all(loads).then(useBackground).then(loadCutout).then(function () {
+        images.ready = true;
+        serverImage.hidden = true;
+        canvas.hidden = false;
+        draw();
+      });
+      return canvasReady;
     }
-    Promise.all(loads).then(useBackground).then(loadCutout).then(function () {
-      images.ready = true;
-      serverImage.hidden = true;
-      canvas.hidden = false;
-      setReveal(range.value);
-      draw();
-    });
+    form.addEventListener("input", prepareCanvas);
+    form.addEventListener("change", prepareCanvas);
+
+    if (document.readyState === "complete") prepareCanvas();
+    else window.addEventListener("load", prepareCanvas);
+    showOptions();
+    showCompare(!tool.hasAttribute("data-framed"));
+    setReveal(range.value);
+    files.watch();
   }
 
   /* "in 58 minutes" (from the server) becomes "at 21:19 (in 58 minutes)" in the visitor's time. */

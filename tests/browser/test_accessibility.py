@@ -117,12 +117,20 @@ def chosen(**values: str) -> Opener:
     return opener
 
 
+def new_choice(visit: Visit) -> None:
+    """A choice whose files were never made (the job's own were made with it)."""
+    visit.job.render_options = {"margin": 7}
+    visit.job.save(update_fields=["render_options"])
+
+
 def download_wait(visit: Visit) -> None:
     visit.settings.TASKS = QUEUE_ONLY  # the render stays queued: the page waits
+    new_choice(visit)
     visit.goto(result_url(visit.job) + "download/png/?wait=1", status=202)
 
 
 def download_ready(visit: Visit) -> None:
+    new_choice(visit)
     url = result_url(visit.job) + "download/png/?wait=1"
     assert visit.page.request.get(visit.base + url).status == 202  # rendered in the request
     visit.goto(url)
@@ -132,6 +140,7 @@ def download_ready(visit: Visit) -> None:
 def download_rate_limited(visit: Visit) -> None:
     visit.settings.TASKS = QUEUE_ONLY
     visit.settings.PIXELFORGE_RENDER_RATE_LIMIT = "1/hour"
+    new_choice(visit)
     url = result_url(visit.job) + "download/{}/?wait=1"
     assert visit.page.request.get(visit.base + url.format("png")).status == 202
     visit.goto(url.format("webp"), status=429)

@@ -88,8 +88,14 @@ def test_every_page_at_both_widths(page, live_server, artifacts, settings, photo
     page.set_viewport_size(PHONE)
     page.goto(result_url)
     page.locator("[data-canvas]").wait_for(state="visible")
+    # The result first: on the cut-out alone, as wide as the screen, with the PNG download and
+    # the background choices on the first screen.
+    assert page.locator("#compare-range").input_value() == "0"
+    assert page.locator("[data-compare]").bounding_box()["width"] == PHONE["width"]
     first = page.locator("[data-download]").first.bounding_box()
     assert first["y"] >= 0 and first["y"] + first["height"] <= PHONE["height"]
+    choices = page.locator(".segment", has_text="Colour").bounding_box()
+    assert choices["y"] + choices["height"] <= PHONE["height"]
     with page.expect_download() as download:
         page.locator('[data-download="png"]').click()
     png = Image.open(download.value.path())
@@ -161,9 +167,10 @@ def check_the_divider(page, artifacts, photo) -> None:
     value = int(slider.input_value())
     page.keyboard.press("ArrowLeft")
     page.keyboard.press("ArrowLeft")
-    page.keyboard.press("ArrowRight")
-    assert int(slider.input_value()) == value - 1
-    assert preview.evaluate("(el) => el.style.getPropertyValue('--reveal')") == f"{value - 1}%"
+    page.keyboard.press("ArrowRight")  # a tenth of the picture a press
+    assert int(slider.input_value()) == max(0, value - 20) + 10
+    expected = f"{slider.input_value()}%"
+    assert preview.evaluate("(el) => el.style.getPropertyValue('--reveal')") == expected
     page.keyboard.press("End")
     reveal = preview.evaluate("(el) => el.style.getPropertyValue('--reveal')")
     assert slider.input_value() == "100" and reveal == "100%"

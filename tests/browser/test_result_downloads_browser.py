@@ -173,7 +173,10 @@ def test_a_library_background_and_a_shadow(page, live_server, coffee, artifacts)
     saved(page)
     assert page.locator("[data-canvas]").is_hidden()
     assert page.locator("[data-result-image]").is_visible()
-    assert "?v=" in page.locator("[data-result-image]").get_attribute("src")
+    # The worker's stored picture of the saved choice (shadow included).
+    page.wait_for_function(
+        "() => document.querySelector('[data-result-image]').src.includes('view/result/?k=')"
+    )
     rows, cols = np.nonzero(inside)
     third = (cols.max() - cols.min()) // 3
     band = np.zeros_like(inside)

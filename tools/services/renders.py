@@ -1,9 +1,11 @@
-"""Full-resolution downloads, rendered once per option set by a worker and kept with the job.
+"""Full-resolution downloads and the page's pictures, made by a worker and kept with the job.
 
-A download GET finds the file for the job's current choice in the job's folder, or asks a
-worker to make it (``tools.tasks.render_download``) and shows a waiting page until it is
-there. The key covers everything the pixels depend on, so a changed choice gets a new file
-and going back to an earlier choice finds the earlier file.
+The standard set (the result page's pictures, ``previews``, then PNG, JPEG, WebP, the mask and
+each subject) is made by the worker right after the job, and again as soon as a choice is
+saved (``request_standard``), so a click on a download serves a stored file. A download GET
+for something not made yet asks a worker for it (``tools.tasks.render_download``); the page
+shows it being made. The key covers everything the pixels depend on, so a changed choice gets
+new files and going back to an earlier choice finds the earlier ones.
 """
 
 from __future__ import annotations
@@ -15,23 +17,27 @@ import logging
 from django.core.cache import cache
 
 from tools.models import Job, job_dir
-from tools.services import metrics, rendering, storage
-from tools.services.rendering import Download
+from tools.services import metrics, previews, rendering, storage
 
 log = logging.getLogger(__name__)
 
 PENDING_SECONDS = 300  # a render not done in this long may be asked for again
 ERROR_SECONDS = 300
+STANDARD = "standard"  # the kind asked of the worker for the whole standard set
+STANDARD_PRIORITY = 60  # ahead of refines (50) and uploads (0): a visitor waits for it
+ORIGINAL_KEY = "0"  # the original's pictures never change
+FAILED_MESSAGE = "This download could not be made. Please try again, or change the settings."
 
 
 def kinds(job: Job) -> list[str]:
+    """Every download of the job, PNG first: the button most visitors press."""
     return [*rendering.FORMATS, *(f"subject-{s['index']}" for s in job.subjects)]
 
 
 def key_of(job: Job, kind: str) -> str:
     choice = rendering.choice_of(job).to_saved()
-    if kind.startswith("subject-"):
-        choice = {}  # a subject on its own ignores the background choice
+    if kind.startswith("subject-") or kind == "cutout":
+        choice = {}  # a subject on its own (or the bare cut-out) ignores the background choice
     if choice.get("background") == "image":
         choice["background_version"] = job.options_version
     # A refined cut-out (tools/services/refine.py) is another result: its own renders.
@@ -43,7 +49,8 @@ def key_of(job: Job, kind: str) -> str:
 
 
 def path_of(job: Job, kind: str, key: str) -> str:
-    return f"{job_dir(job.code)}/render-{key}"
+    # The kind is in the name: a key of one kind asked for as another finds nothing.
+    return f"{job_dir(job.code)}/render-{kind}-{key}"
 
 
 def _marker(job: Job, key: str) -> str:
@@ -65,14 +72,6 @@ def describe(job: Job, kind: str) -> tuple[str, str]:
     return output.content_type, f"{stem}-{suffix}.{output.extension}"
 
 
-def find(job: Job, kind: str) -> Download | None:
-    path = path_of(job, kind, key_of(job, kind))
-    if not storage.exists(path):
-        return None
-    content_type, filename = describe(job, kind)
-    return Download(storage.read_path(path), content_type, filename)
-
-
 def is_pending(job: Job, kind: str) -> bool:
     return cache.get(_marker(job, key_of(job, kind))) is not None
 
@@ -92,23 +91,25 @@ def request(job: Job, kind: str) -> str | None:
 
 
 def make(code: str, kind: str, key: str) -> str:
-    """In the worker: render ``kind`` for the job's current choice and store it."""
+    """In the worker: render ``kind`` (or the STANDARD set) for the job's current choice and
+    store it."""
     job = Job.objects.live().done().filter(code=code).first()
     if job is None:
         return "gone"
     if key_of(job, kind) != key:  # the choice changed since; the page will ask again
         cache.delete(_marker(job, key))
         return "stale"
+    if kind == STANDARD:
+        try:
+            return make_standard(job)
+        finally:
+            cache.delete(_marker(job, key))
     try:
         data = render_bytes(job, kind)
         storage.store(path_of(job, kind, key), data)
     except Exception as exc:
         log.exception("Render %s of job %s failed", kind, job.code)
-        message = (
-            str(exc)
-            if isinstance(exc, ValueError)
-            else ("This download could not be made. Please try again, or change the settings.")
-        )
+        message = str(exc) if isinstance(exc, ValueError) else FAILED_MESSAGE
         cache.set(_error_key(job, key), message, timeout=ERROR_SECONDS)
         return "failed"
     finally:
@@ -124,3 +125,126 @@ def render_bytes(job: Job, kind: str) -> bytes:
     if kind.startswith("subject-"):
         return rendering.subject_download(job, int(kind.removeprefix("subject-"))).data
     return rendering.download(job, kind).data
+
+
+# The standard set -------------------------------------------------------------------------
+
+
+def picture_keys(job: Job) -> dict[str, str]:
+    """The key of each of the page's pictures (previews.NAMES) for the job as it is now."""
+    return {
+        "original": ORIGINAL_KEY,
+        "cutout": key_of(job, "cutout"),
+        "result": key_of(job, "result"),
+    }
+
+
+def state(job: Job) -> dict:
+    """What is stored for the job's current choice: each picture's key and sizes (None while
+    not made) and each download's key and whether its file is there."""
+    pictures = {
+        name: {"key": key, "sizes": previews.sizes(job, name, key)}
+        for name, key in picture_keys(job).items()
+    }
+    downloads = {}
+    for kind in kinds(job):
+        key = key_of(job, kind)
+        ready = storage.exists(path_of(job, kind, key))
+        error = None if ready else cache.get(_error_key(job, key))
+        downloads[kind] = {"key": key, "ready": ready, "error": error}
+    return {"pictures": pictures, "downloads": downloads}
+
+
+def complete(current: dict) -> bool:
+    return all(p["sizes"] for p in current["pictures"].values()) and all(
+        d["ready"] for d in current["downloads"].values()
+    )
+
+
+def failed(job: Job) -> bool:
+    """The standard set of the current choice failed lately (ERROR_SECONDS): not asked again."""
+    return cache.get(_error_key(job, key_of(job, STANDARD))) is not None
+
+
+def request_standard(job: Job, current: dict | None = None) -> None:
+    """Ask a worker (once) for whatever of the standard set the current choice still lacks."""
+    from tools import tasks
+
+    if complete(current or state(job)):
+        return
+    key = key_of(job, STANDARD)
+    if failed(job):
+        return
+    if cache.add(_marker(job, key), 1, timeout=PENDING_SECONDS):
+        queued = tasks.ahead(tasks.render_download, STANDARD_PRIORITY)
+        queued.enqueue(str(job.code), STANDARD, key)
+
+
+def make_pictures(job: Job, *, original=None, cutout=None) -> None:
+    """The page's pictures for the job as it is now; ``original`` and ``cutout`` are the
+    preview-size images when the caller has them in memory (the job's own processing)."""
+    keys = picture_keys(job)
+    if previews.sizes(job, "original", keys["original"]) is None:
+        image = original or storage.open_image(job, "original_preview")
+        previews.store(job, "original", keys["original"], image)
+    if previews.sizes(job, "cutout", keys["cutout"]) is None:
+        image = cutout or storage.open_image(job, "cutout_preview")
+        previews.store(job, "cutout", keys["cutout"], image)
+    if previews.sizes(job, "result", keys["result"]) is not None:
+        return
+    if rendering.choice_of(job) == rendering.BackgroundChoice():  # the bare cut-out
+        previews.copy(job, "cutout", keys["cutout"], "result", keys["result"])
+    else:
+        previews.store(job, "result", keys["result"], rendering.render_preview(job))
+
+
+def make_standard(job: Job) -> str:
+    """In the worker: the pictures, then each download not stored yet for the current choice.
+    Stops when the choice changes meanwhile (a newer request makes the newer set)."""
+    started = key_of(job, STANDARD)
+    try:
+        make_pictures(job)
+    except ValueError:  # a background image still being decoded: the next request makes it
+        log.info("Pictures of job %s wait for its background image", job.code)
+        return "waiting"
+    except Exception:
+        log.exception("Pictures of job %s failed", job.code)
+        cache.set(_error_key(job, started), FAILED_MESSAGE, timeout=ERROR_SECONDS)
+        return "failed"
+    made = broken = 0
+    for kind in kinds(job):
+        job = Job.objects.live().done().filter(pk=job.pk).first()
+        if job is None or key_of(job, STANDARD) != started:
+            return "stale"
+        key = key_of(job, kind)
+        path = path_of(job, kind, key)
+        if storage.exists(path) or not cache.add(_marker(job, key), 1, timeout=PENDING_SECONDS):
+            continue  # made already, or being made by a click's own request
+        try:
+            storage.store(path, render_bytes(job, kind))
+            made += 1
+        except Exception as exc:
+            log.exception("Render %s of job %s failed", kind, job.code)
+            message = str(exc) if isinstance(exc, ValueError) else FAILED_MESSAGE
+            cache.set(_error_key(job, key), message, timeout=ERROR_SECONDS)
+            broken += 1
+        finally:
+            cache.delete(_marker(job, key))
+    if broken:  # not asked again for a while: the page says so instead of waiting
+        cache.set(_error_key(job, started), FAILED_MESSAGE, timeout=ERROR_SECONDS)
+    if not Job.objects.filter(pk=job.pk).exists():  # deleted meanwhile
+        storage.delete_files(job.code)
+        return "gone"
+    if made:
+        metrics.count("renders", made)
+    return "done"
+
+
+def make_after_job(code: str) -> str:
+    """Right after a site job is done, in the same worker: its downloads, so the visitor's
+    first click serves a stored file (the pictures were made with the job). A batch's jobs
+    are made when their page is opened."""
+    job = Job.objects.live().done().filter(code=code, kind=Job.Kind.SITE).first()
+    if job is None or job.batch_id:
+        return "skipped"
+    return make_standard(job)

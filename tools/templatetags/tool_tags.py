@@ -48,8 +48,9 @@ def is_kept(index: int, form: object) -> bool:
 
 
 @register.inclusion_tag("tools/_download_buttons.html")
-def download_buttons(job: object, choice: object) -> dict:
-    """The four download buttons, each labelled with what its file shows for ``choice``."""
+def download_buttons(job: object, choice: object, files: dict | None = None) -> dict:
+    """The four download buttons, each labelled with what its file shows for ``choice``;
+    with ``files`` (views.result.files_document) each links to its stored file once made."""
     from tools.services.rendering import DOWNLOAD_LABELS
 
     names = {"png": "PNG", "webp": "WebP", "jpg": "JPEG", "mask": "Mask"}
@@ -62,6 +63,8 @@ def download_buttons(job: object, choice: object) -> dict:
         }
         for fmt, labels in DOWNLOAD_LABELS.items()
     ]
+    for button in buttons:
+        button.update((files or {}).get("downloads", {}).get(button["fmt"], {}))
     return {"job": job, "buttons": buttons}
 
 

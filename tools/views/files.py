@@ -12,7 +12,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
 from tools import pipeline
-from tools.services import background_uploads, jobs, rendering, renders, storage
+from tools.services import jobs, previews, rendering, renders, storage
 from tools.services.rendering import Download
 from tools.views.access import get_job_or_404
 from tools.views.guards import render_limit, unavailable_as_503
@@ -31,8 +31,10 @@ class Stored:
     filename: str
 
 
-def _find(job, kind: str) -> Stored | None:
-    path = renders.path_of(job, kind, renders.key_of(job, kind))
+def _find(job, kind: str, key: str | None = None) -> Stored | None:
+    """The stored download for ``key`` (a choice's, current or earlier; by default the
+    current choice's), or None."""
+    path = renders.path_of(job, kind, key or renders.key_of(job, kind))
     if not storage.exists(path):
         return None
     return Stored(path, *renders.describe(job, kind))
@@ -91,6 +93,8 @@ def _parse_keep(text: str, job) -> tuple[int, ...] | None:
 def image(request: HttpRequest, code: uuid.UUID, kind: str) -> HttpResponse:
     """Preview-size images for the page: original, cutout, result, background."""
     job = get_job_or_404(request, code)
+    if "w" in request.GET:
+        return _picture(job, kind, request.GET.get("k", ""), request.GET["w"])
     if kind == "original":
         data = storage.read_bytes(job, "original_preview")
         download = Download(data, "image/jpeg", "original.jpg")
@@ -103,19 +107,38 @@ def image(request: HttpRequest, code: uuid.UUID, kind: str) -> HttpResponse:
             return _respond(download, attachment=False, cache="private, no-cache")  # refinable
         return _inline_png(rendering.kept_cutout(job, keep, preview=True), "cutout.png")
     if kind == "result":
-        if background_uploads.is_pending(job):
-            background_uploads.wait(job)  # the worker is decoding a new background image
-        try:
-            preview = rendering.render_preview(job)
-        except ValueError as exc:  # the background is still being prepared, or failed
-            response = HttpResponse(str(exc), status=503, content_type="text/plain")
-            response["Retry-After"] = "2"
-            response["Cache-Control"] = "no-store"
-            return response
-        return _inline_png(preview, "result.png")
+        return _current_result(job)
     if kind == "background" and job.background:
         return _inline_png(rendering.background_preview(job), "background.png")
     raise Http404("No such image")
+
+
+def _picture(job, name: str, key: str, width: str) -> HttpResponse:
+    """A stored picture of the result page (tools/services/previews.py), read, never made:
+    its key and width are in the URL, so it can be cached for as long as the job lives."""
+    if name not in previews.NAMES or not previews.KEY.match(key) or not width.isdigit():
+        raise Http404("No such picture")
+    path = previews.image_path(job, name, key, int(width))
+    if not storage.exists(path):
+        raise Http404("No such picture")
+    download = Download(storage.read_path(path), "image/webp", f"{name}.webp")
+    return _respond(download, attachment=False, cache="private, max-age=86400")
+
+
+def _current_result(job) -> HttpResponse:
+    """The result for the saved choice, largest stored width; while a worker makes it, the
+    bare cut-out and no caching (the page shows the picture being made)."""
+    keys = renders.picture_keys(job)
+    sizes = previews.sizes(job, "result", keys["result"])
+    if sizes is None:
+        renders.request_standard(job)
+        data = storage.read_bytes(job, "cutout_preview")
+        return _respond(
+            Download(data, "image/png", "cutout.png"), attachment=False, cache="no-store"
+        )
+    path = previews.image_path(job, "result", keys["result"], sizes[-1][0])
+    download = Download(storage.read_path(path), "image/webp", "result.webp")
+    return _respond(download, attachment=False, cache="private, no-cache")
 
 
 WAIT_REFRESH_SECONDS = 2
@@ -136,11 +159,14 @@ def _wait_for(job, kind: str) -> Stored | None:
 def _download(request: HttpRequest, job, kind: str) -> HttpResponse:
     """Serve the rendered file, or have a worker make it: wait a few seconds for it (most
     renders take less), then show a page that refreshes until it is there."""
+    if "k" in request.GET:  # a link marked `download`: the stored file, never a page
+        return _stored(job, kind, request.GET["k"])
     found = _find(job, kind)
     context = {"job": job, "url": request.path, "refresh": WAIT_REFRESH_SECONDS}
     if found is not None:
         if request.GET.get("wait"):  # the waiting page's refresh: say it is ready, no loop
-            context.update(ready=True, filename=found.filename)
+            key = renders.key_of(job, kind)
+            context.update(ready=True, filename=found.filename, key=key)
             return render(request, "tools/download_wait.html", context)
         return _stream(found, attachment=True, cache="private, no-store")
     if not renders.is_pending(job, kind):
@@ -159,6 +185,17 @@ def _download(request: HttpRequest, job, kind: str) -> HttpResponse:
     response = render(request, "tools/download_wait.html", context, status=202)
     response["Cache-Control"] = "no-store"
     return response
+
+
+def _stored(job, kind: str, key: str) -> HttpResponse:
+    """The file made for ``key`` (the page marks a link `download` only once it is there):
+    a 404, which a browser never saves as the file, when it is gone."""
+    if not previews.KEY.match(key):
+        raise Http404("No such file")
+    found = _find(job, kind, key)
+    if found is None:
+        raise Http404("This file is no longer here: reload the result page.")
+    return _stream(found, attachment=True, cache="private, max-age=86400")
 
 
 @require_GET

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 
@@ -16,7 +17,7 @@ from tools import pipeline
 from tools.backgrounds import BACKGROUNDS
 from tools.forms import ACCEPT_ATTR, COLOR_PRESETS, BackgroundForm, max_upload_bytes
 from tools.models import Job
-from tools.services import background_uploads, jobs, rendering
+from tools.services import background_uploads, jobs, rendering, renders
 from tools.uploads import cap_uploads, oversize_fields, unreadable_body
 from tools.views.access import get_job_or_404
 from tools.views.guards import rate_limited_renders, unavailable_as_503, wants_json
@@ -29,6 +30,7 @@ def _page(request: HttpRequest, job, form: BackgroundForm, *, status: int = 200)
         errors = {name: [str(e) for e in errs] for name, errs in form.errors.items()}
         return JsonResponse({"errors": errors}, status=status)
     choice = rendering.choice_of(job)
+    files = files_document(job)
     context = {
         "job": job,
         "form": form,
@@ -39,8 +41,60 @@ def _page(request: HttpRequest, job, form: BackgroundForm, *, status: int = 200)
         "max_bytes": max_upload_bytes(),
         "formats": [("png", "PNG", "transparent"), ("webp", "WebP", "transparent, smaller")],
         "customised": bool(job.render_options),
+        "files": files,
+        "files_json": json.dumps(files),
+        "subject_files": [(s, files["downloads"][f"subject-{s['index']}"]) for s in job.subjects],
+        "sizes": PICTURE_SIZES,
     }
     return render(request, "tools/result.html", context, status=status)
+
+
+# The preview's width on the page (tool.css): the column beside the sidebar, or the screen.
+PICTURE_SIZES = "(min-width: 56rem) min(860px, calc(100vw - 25rem)), 100vw"
+
+
+def files_document(job: Job) -> dict:
+    """The page's pictures and downloads for the saved choice, as the page and tool.js use
+    them: each picture's srcset once a worker made it, each download's URL (with the stored
+    file's key once it is there: only such a link is marked `download`). Asks a worker for
+    whatever is missing."""
+    current = renders.state(job)
+    renders.request_standard(job, current)
+    pictures = {}
+    for name, picture in current["pictures"].items():
+        if not picture["sizes"]:
+            pictures[name] = {"ready": False}
+            continue
+        base = reverse("tools:image", kwargs={"code": job.code, "kind": name})
+        urls = [(f"{base}?k={picture['key']}&w={w}", w, h) for w, h in picture["sizes"]]
+        pictures[name] = {
+            "ready": True,
+            "src": urls[-1][0],
+            "srcset": ", ".join(f"{url} {w}w" for url, w, _ in urls),
+            "candidates": [{"url": url, "width": w} for url, w, _ in urls],
+            "width": urls[-1][1],
+            "height": urls[-1][2],
+        }
+    if pictures["result"]["ready"] and rendering.choice_of(job) == rendering.BackgroundChoice():
+        pictures["cutout"] = pictures["result"]  # the same pixels: the page fetches them once
+    downloads = {}
+    for kind, file in current["downloads"].items():
+        if kind.startswith("subject-"):
+            index = int(kind.removeprefix("subject-"))
+            base = reverse("tools:subject_download", kwargs={"code": job.code, "index": index})
+        else:
+            base = reverse("tools:download", kwargs={"code": job.code, "fmt": kind})
+        url = f"{base}?k={file['key']}" if file["ready"] else base
+        downloads[kind] = {"ready": file["ready"], "url": url, "error": file["error"]}
+    complete = renders.complete(current)
+    failed = not complete and renders.failed(job)
+    return {
+        "version": job.options_version,
+        "pictures": pictures,
+        "downloads": downloads,
+        "complete": complete,
+        "failed": failed,
+    }
 
 
 POLL_SECONDS = 2  # how often the waiting page refreshes without JavaScript
@@ -82,6 +136,10 @@ def _result(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
         if error := background_uploads.take_error(job):  # found after the POST had answered
             form = BackgroundForm.unread(error, choice=choice, subjects=job.subjects)
             return _page(request, job, form)
+        if wants_json(request):  # tool.js asks what is made while a worker makes the rest
+            response = JsonResponse(files_document(job))
+            response["Cache-Control"] = "no-store"
+            return response
         initial = BackgroundForm.initial_for(choice, job.subjects)
         return _page(request, job, BackgroundForm(initial=initial, subjects=job.subjects))
 
@@ -105,9 +163,9 @@ def _result(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
         job.refresh_from_db()
         form.add_error("bg_image", error)
         return _page(request, job, form, status=422)
+    renders.request_standard(job)  # a worker makes the new pictures and downloads at once
     if wants_json(request):
-        preview = reverse("tools:image", kwargs={"code": job.code, "kind": "result"})
-        return JsonResponse({"preview": f"{preview}?v={job.options_version}"})
+        return JsonResponse(files_document(job))
     return redirect(reverse("tools:result", kwargs={"code": job.code}) + "#preview")
 
 
