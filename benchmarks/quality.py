@@ -87,6 +87,8 @@ METHODS: dict[str, Method] = {
             True,
             work_fraction=0.25,
         ),
+        Method("pf-isnet", "PixelForge isnet float32 (matting)", "pixelforge", "isnet", True),
+        Method("pf-int8", "PixelForge isnet-int8 (matting)", "pixelforge", "isnet-int8", True),
         Method("pf-nomatting", "PixelForge --no-matting (isnet)", "pixelforge", "isnet", False),
         Method("pf-u2net", "PixelForge u2net (matting)", "pixelforge", "u2net", True),
         Method("pf-u2netp", "PixelForge u2netp (matting)", "pixelforge", "u2netp", True),

