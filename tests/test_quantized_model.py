@@ -1,4 +1,5 @@
-"""isnet-int8: made from the float32 IS-Net and the committed ranges, verified, selectable.
+"""isnet-int8, the default: made from the float32 IS-Net and the committed ranges, verified;
+float32 IS-Net stays selectable.
 
 No download: the float32 file comes from the models folder (``make models-all`` fetched it);
 quantizing from the committed ranges takes a few seconds and about 0.5 GB.
@@ -11,9 +12,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from PIL import Image
 
+from tests.api_support import configure_api, image_bytes, post, result_image, subject_image
 from tests.conftest import FIXTURES
 from tests.synthetic import iou
 from tools.pipeline import sessions
@@ -69,3 +71,30 @@ def test_the_int8_map_of_a_real_photo_is_close_to_the_float32_map():
     assert float(np.abs(quantized - single).mean()) < 0.02
     assert iou(quantized > 0.5, single > 0.5) > 0.97
     assert 0.3 < float((quantized > 0.5).mean()) < 0.8
+
+
+@pytest.mark.django_db
+def test_the_api_runs_the_int8_default_and_float32_on_request(client, settings):
+    configure_api(settings)
+    assert settings.PIXELFORGE_DEFAULT_MODEL == "isnet-int8"
+    photo = image_bytes(subject_image())
+    default = post(client, photo, format="mask", matting="false")
+    int8 = post(client, photo, format="mask", matting="false", model="isnet-int8")
+    single = post(client, photo, format="mask", matting="false", model="isnet")
+    assert default.status_code == int8.status_code == single.status_code == 200
+    assert default.content == int8.content
+    assert default.content != single.content  # two models ran
+    masks = [np.asarray(result_image(r).convert("L")) > 127 for r in (int8, single)]
+    assert iou(*masks) > 0.95
+
+
+def test_the_command_line_takes_either_model(tmp_path):
+    source = tmp_path / "cat.jpg"
+    Image.open(FIXTURES / "chelsea.jpg").resize((160, 106)).save(source)
+    for model in ("isnet", "isnet-int8"):
+        target = tmp_path / f"{model}.png"
+        call_command("removebg", str(source), "-o", str(target), "--model", model, "--no-matting")
+        with Image.open(target) as out:
+            assert out.mode == "RGBA" and out.size == (160, 106)
+    with pytest.raises(CommandError, match="invalid choice"):
+        call_command("removebg", str(source), "-o", str(target), "--model", "isnet-int4")

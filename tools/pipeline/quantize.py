@@ -1,17 +1,20 @@
 """An int8 IS-Net made at fetch time from the float32 file and committed calibration ranges.
 
-Calibration (running the float model over photos and keeping the 99.99th percentile of every
-activation) takes about 80 s and 6 GB, and its histograms are not guaranteed to be bit-identical
-from one CPU to another. So it was run once, on two photos the repository ships
-(``CALIBRATION_PHOTOS``), and its ranges are committed in ``isnet_int8_ranges.json``. At fetch
-time the float32 file is quantized from those ranges alone (a few seconds, no inference): the
-result is byte-for-byte the same wherever it is made, with the ``onnxruntime`` version pinned in
+Calibration (running the float model over photos and keeping the 99.999th percentile of every
+activation's histogram) takes about 5 minutes and 13 GB on 2 cores, and its histograms are not
+guaranteed to be bit-identical from one CPU to another. So it was run once, on the four sample
+photos the repository ships (``CALIBRATION_PHOTOS``, never the evaluation photos), and its ranges
+are committed in ``isnet_int8_ranges.json``. At fetch time the float32 file is quantized from
+those ranges alone (a few seconds, about 0.5 GB, no inference): the result is byte-for-byte the
+same wherever it is made, with the ``onnx`` and ``onnxruntime`` versions pinned in
 pyproject.toml, and is checked against its own sha256 in the manifest.
 
-The recipe (measured in issue 18): QDQ format, per-channel symmetric int8 weights, asymmetric
-uint8 activations, Percentile calibration at the 99.99th percentile, every node quantized except
-the Sigmoid nodes. Needs ``onnx`` and ``onnxruntime.quantization`` (imported here only, never by
-the site at run time).
+The recipe, chosen on ../shared/data/eval (docs/benchmarks.md, "int8 IS-Net"): QDQ format,
+per-channel symmetric int8 weights, asymmetric uint8 activations, Percentile calibration at the
+99.999th percentile over four photos (the 99.99th over two, issue 18's probe, lost 4.9% gradient
+error on the alphamatting photos; the 99.9th clips more), every node quantized except the
+Sigmoid nodes (keeping the output head in float changed nothing). Needs ``onnx`` and
+``onnxruntime.quantization`` (imported here only, never by the site at run time).
 
 Regenerate the ranges (only when the recipe or the float model changes; then update the
 manifest's checksum)::
@@ -31,8 +34,10 @@ from typing import Any
 RANGES_PATH = Path(__file__).with_name("isnet_int8_ranges.json")
 REPO_DIR = Path(__file__).resolve().parents[2]
 # Shipped with their licences in static/samples/LICENSES.md; never the evaluation photos.
-CALIBRATION_PHOTOS = ("static/samples/astronaut.jpg", "static/samples/coffee.jpg")
-PERCENTILE = 99.99
+CALIBRATION_PHOTOS = tuple(
+    f"static/samples/{name}.jpg" for name in ("astronaut", "coffee", "cat", "rocket")
+)
+PERCENTILE = 99.999
 FLOAT_OP_TYPES = ("Sigmoid",)
 
 
@@ -64,13 +69,18 @@ def quantize_isnet(float_model: Path, target: Path, *, ranges: Path = RANGES_PAT
 
     if not ranges.is_file():
         raise FileNotFoundError(f"calibration ranges {ranges} are missing")
-    logging.disable(logging.WARNING)  # its advice to pre-process does not apply here
-    try:
-        quantize_static(
-            str(float_model), str(target), calibration_cache_path=ranges, **_options(float_model)
-        )
-    finally:
-        logging.disable(logging.NOTSET)
+    # quantize_static writes a shape-inferred copy beside its input: a private folder keeps
+    # it out of the models folder and away from a concurrent run.
+    with tempfile.TemporaryDirectory(prefix="pixelforge-quantize-", dir=target.parent) as work:
+        link = Path(work) / "float32.onnx"
+        link.symlink_to(float_model.resolve())
+        logging.disable(logging.WARNING)  # its advice to pre-process does not apply here
+        try:
+            quantize_static(
+                str(link), str(target), calibration_cache_path=ranges, **_options(float_model)
+            )
+        finally:
+            logging.disable(logging.NOTSET)
 
 
 class _Photos:

@@ -27,6 +27,16 @@ _providers: list[str] = ["CPUExecutionProvider"]
 
 ort.set_default_logger_severity(3)
 
+# Chosen by measurement on the models that run, IS-Net at 1024x1024 (benchmarks/session_options.py,
+# docs/benchmarks.md "Session options"; 2 rounds of 3 runs, alternating, shared 2-core machine):
+# - memory arena and memory pattern on: 14% faster for isnet-int8 (5.77 s against 6.73 s) and 16%
+#   for float32 isnet (12.1 s against 14.4 s), for 263 MB (int8) and 800 MB (float32) more peak
+#   RSS (float32: 1.7-1.9 GB). So each model says in the manifest (``memory_arena``): on for
+#   isnet-int8 only, whose 4000 px jobs stay under 1 GB with it; off for the float32 models.
+# - ORT_ENABLE_ALL: ORT_ENABLE_BASIC is 4x slower on int8 (it does not fuse the QDQ nodes into
+#   int8 kernels), ORT_ENABLE_EXTENDED no faster.
+OPTIMIZATION = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+
 
 def configure(
     *,
@@ -74,6 +84,24 @@ def onnx_threads() -> int:
     return value
 
 
+def session_options(
+    threads: int,
+    *,
+    memory_arena: bool = False,
+    optimization: ort.GraphOptimizationLevel = OPTIMIZATION,
+) -> ort.SessionOptions:
+    """PixelForge's onnxruntime session options (``benchmarks/session_options.py`` varies the
+    keyword arguments to measure them)."""
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.graph_optimization_level = optimization
+    options.enable_cpu_mem_arena = memory_arena
+    options.enable_mem_pattern = memory_arena
+    return options
+
+
 def _create(name: str, folder: Path, threads: int) -> ort.InferenceSession:
     spec = get_spec(name)
     path = folder / spec.filename
@@ -84,15 +112,7 @@ def _create(name: str, folder: Path, threads: int) -> ort.InferenceSession:
             f"The model file {path} for {name!r} is incomplete or corrupt "
             f"({path.stat().st_size} bytes, expected {spec.size_bytes}). {FETCH_HINT}"
         )
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    # Without the arena and the memory pattern, u2net's peak RSS drops from about 1.06 GB to
-    # 0.65 GB at no measurable cost in time (one 320x320 inference per request).
-    options.enable_cpu_mem_arena = False
-    options.enable_mem_pattern = False
+    options = session_options(threads, memory_arena=spec.memory_arena)
     try:
         return ort.InferenceSession(str(path), sess_options=options, providers=_providers)
     except Exception as exc:  # onnxruntime raises its own unexported exception types
