@@ -278,7 +278,7 @@ def ensure_model(
         log(f"{spec.name}: {path} does not match its checksum; fetching it again")
     if isinstance(spec.source, QuantizedSource):
         ensure_model(get_spec(spec.source.base), models_dir, downloader=downloader, log=log)
-        log(f"{spec.name}: making the {spec.source.describe()} (a few seconds)")
+        log(f"{spec.name}: making it from {spec.source.describe()} (a few seconds)")
         install_quantized(spec, models_dir)
         log(f"{spec.name}: installed {path}")
         return True

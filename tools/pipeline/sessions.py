@@ -27,14 +27,15 @@ _providers: list[str] = ["CPUExecutionProvider"]
 
 ort.set_default_logger_severity(3)
 
-# Chosen by measurement on the models that run, IS-Net at 1024x1024 (benchmarks/session_options.py,
-# docs/benchmarks.md "Session options"; 2 rounds of 3 runs, alternating, shared 2-core machine):
-# - memory arena and memory pattern on: 14% faster for isnet-int8 (5.77 s against 6.73 s) and 16%
-#   for float32 isnet (12.1 s against 14.4 s), for 263 MB (int8) and 800 MB (float32) more peak
-#   RSS (float32: 1.7-1.9 GB). So each model says in the manifest (``memory_arena``): on for
-#   isnet-int8 only, whose 4000 px jobs stay under 1 GB with it; off for the float32 models.
+# Chosen by measurement on the models that run, IS-Net at 1024x1024 (benchmarks/session_options.py
+# and benchmarks/speed.py; docs/benchmarks.md "int8 IS-Net"; shared 2-core machine, load 9-13):
+# - memory arena and memory pattern OFF. On, one bare inference was 14-16% faster
+#   (isnet-int8 5.77 s against 6.73 s, isnet 12.1 s against 14.4 s), but peak RSS grew by 263 MB
+#   (int8) and 800 MB (float32), and a whole 4000 px job with isnet-int8 peaked at 1261 MB against
+#   728 MB with them off, over the 1 GB target, with no consistent gain over the whole job.
 # - ORT_ENABLE_ALL: ORT_ENABLE_BASIC is 4x slower on int8 (it does not fuse the QDQ nodes into
 #   int8 kernels), ORT_ENABLE_EXTENDED no faster.
+MEMORY_ARENA = False
 OPTIMIZATION = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
 
 
@@ -87,7 +88,7 @@ def onnx_threads() -> int:
 def session_options(
     threads: int,
     *,
-    memory_arena: bool = False,
+    memory_arena: bool = MEMORY_ARENA,
     optimization: ort.GraphOptimizationLevel = OPTIMIZATION,
 ) -> ort.SessionOptions:
     """PixelForge's onnxruntime session options (``benchmarks/session_options.py`` varies the
@@ -112,7 +113,7 @@ def _create(name: str, folder: Path, threads: int) -> ort.InferenceSession:
             f"The model file {path} for {name!r} is incomplete or corrupt "
             f"({path.stat().st_size} bytes, expected {spec.size_bytes}). {FETCH_HINT}"
         )
-    options = session_options(threads, memory_arena=spec.memory_arena)
+    options = session_options(threads)
     try:
         return ort.InferenceSession(str(path), sess_options=options, providers=_providers)
     except Exception as exc:  # onnxruntime raises its own unexported exception types
