@@ -5,9 +5,11 @@ that measurement alone. At start-up it does what a server does at boot (``warmup
 ready; model sessions are created by the harness's first (warm-up) request.
 
     {"op": "bytes", "image": PATH, "model": "u2net", "matting": true}
-        time file bytes -> load_image -> remove_background -> render -> encode("png") bytes.
+        time file bytes -> load_image -> remove_background -> render -> encode("png") bytes;
+        also the CPU seconds of every thread of the process.
     {"op": "infer", "model": "u2net", "runs": N}
-        bare onnxruntime inference on one preprocessed 320x320 input: the floor under any pipeline.
+        bare onnxruntime inference on one input of the model's size: the floor under any pipeline;
+        also the execution providers the session uses (CPUExecutionProvider first, or a GPU's).
     {"op": "rss"}   peak resident memory of this process so far.
 """
 
@@ -34,13 +36,20 @@ def _peak_rss_mb() -> float:
 
 def full_pipeline(image: str, model: str, matting: bool) -> dict[str, Any]:
     data = Path(image).read_bytes()
+    cpu_started = time.process_time()  # every thread of this process (onnxruntime's too)
     started = time.perf_counter()
     original = pipeline.load_image(data, limits=pipeline.DecodeLimits.unscaled())
     cutout = pipeline.remove_background(original, model=model, matting=matting)
     final = pipeline.render(cutout.original, cutout.cutout, pipeline.RenderOptions())
     png = pipeline.encode(final, "png")
     seconds = time.perf_counter() - started
-    return {"seconds": seconds, "out_bytes": len(png), "size": list(original.size)}
+    cpu = time.process_time() - cpu_started
+    return {
+        "seconds": seconds,
+        "cpu_seconds": cpu,
+        "out_bytes": len(png),
+        "size": list(original.size),
+    }
 
 
 def bare_inference(model: str, runs: int) -> dict[str, Any]:
@@ -56,7 +65,11 @@ def bare_inference(model: str, runs: int) -> dict[str, Any]:
         started = time.perf_counter()
         session.run(None, feed)
         times.append(time.perf_counter() - started)
-    return {"seconds": statistics.median(times), "times": times}
+    return {
+        "seconds": statistics.median(times),
+        "times": times,
+        "providers": session.get_providers(),
+    }
 
 
 def handle(request: dict[str, Any]) -> dict[str, Any]:
@@ -87,7 +100,8 @@ def main(argv: list[str] | None = None) -> None:
 
     started = time.perf_counter()
     try:
-        pipeline.configure(models_dir=args.models_dir, threads=args.threads)
+        providers = [p for p in os.environ.get("PIXELFORGE_ONNX_PROVIDERS", "").split(",") if p]
+        pipeline.configure(models_dir=args.models_dir, threads=args.threads, providers=providers)
         pipeline.warmup()
     except Exception as exc:  # reported to the harness
         reply({"ok": False, "error": f"{type(exc).__name__}: {exc}"})

@@ -43,6 +43,7 @@ if __package__ in (None, ""):  # run as a script: make `benchmarks` and `tools` 
 
 from benchmarks.metrics import HIGHER_IS_BETTER, METRIC_NAMES, Scores, f_curve, score
 from benchmarks.workers import MODELS_DIR, ROOT, Worker, start_rembg
+from tools.pipeline.manifest import DEFAULT_MODEL as DEFAULT
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
 DEFAULT_OUT = ROOT / "benchmarks" / "out" / "quality"
@@ -78,16 +79,20 @@ class Method:
 METHODS: dict[str, Method] = {
     m.key: m
     for m in (
-        Method("pf", "PixelForge default (isnet, matting)", "pixelforge", "isnet", True),
+        Method("pf", f"PixelForge default ({DEFAULT}, matting)", "pixelforge", DEFAULT, True),
         Method(
             "pf-quarter",
-            "PixelForge isnet, matting at 1/4 side + guided upsampling",
+            f"PixelForge {DEFAULT}, matting at 1/4 side + guided upsampling",
             "pixelforge",
-            "isnet",
+            DEFAULT,
             True,
             work_fraction=0.25,
         ),
-        Method("pf-nomatting", "PixelForge --no-matting (isnet)", "pixelforge", "isnet", False),
+        Method("pf-isnet", "PixelForge isnet float32 (matting)", "pixelforge", "isnet", True),
+        Method("pf-int8", "PixelForge isnet-int8 (matting)", "pixelforge", "isnet-int8", True),
+        Method(
+            "pf-nomatting", f"PixelForge --no-matting ({DEFAULT})", "pixelforge", DEFAULT, False
+        ),
         Method("pf-u2net", "PixelForge u2net (matting)", "pixelforge", "u2net", True),
         Method("pf-u2netp", "PixelForge u2netp (matting)", "pixelforge", "u2netp", True),
         Method("rembg", "rembg 2.0.86 u2net", "rembg", "u2net", False),
@@ -159,7 +164,7 @@ def load_alpha(path: Path) -> np.ndarray:
 
 
 def pixelforge_predictor(
-    model: str = "isnet", matting: bool = True, work_fraction: float | None = None
+    model: str = DEFAULT, matting: bool = True, work_fraction: float | None = None
 ) -> Predict:
     """PixelForge's public pipeline as a ``Path -> uint8 alpha`` function."""
     from tools.pipeline import DecodeLimits, configure, load_image, remove_background

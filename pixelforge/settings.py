@@ -215,7 +215,7 @@ LOGGING = {
 # PixelForge.
 SITE_NAME = "PixelForge"
 PIXELFORGE_MODELS_DIR = env_path("PIXELFORGE_MODELS_DIR", BASE_DIR / "models")
-PIXELFORGE_DEFAULT_MODEL = env_str("PIXELFORGE_DEFAULT_MODEL", "isnet")
+PIXELFORGE_DEFAULT_MODEL = env_str("PIXELFORGE_DEFAULT_MODEL", "isnet-int8")
 # Where visitors get this instance's source code (AGPL-3.0 section 13); shown on /licences/.
 PIXELFORGE_SOURCE_URL = env_str("PIXELFORGE_SOURCE_URL", "")
 PIXELFORGE_ONNX_THREADS = env_int("PIXELFORGE_ONNX_THREADS", 0, minimum=0)  # 0 = onnxruntime's

@@ -21,13 +21,13 @@ def test_it_is_503_without_the_model(client, settings, tmp_path):
     settings.PIXELFORGE_MODELS_DIR = tmp_path
     response = client.get("/healthz")
     assert response.status_code == 503
-    assert "isnet.onnx is missing" in response.json()["problems"][0]
+    assert "isnet-int8.onnx is missing" in response.json()["problems"][0]
 
 
 @pytest.mark.django_db
 def test_it_is_503_with_a_corrupt_model(client, settings, tmp_path):
     settings.PIXELFORGE_MODELS_DIR = tmp_path
-    (tmp_path / "isnet.onnx").write_bytes(b"not a model")
+    (tmp_path / "isnet-int8.onnx").write_bytes(b"not a model")
     response = client.get("/healthz")
     assert response.status_code == 503
     assert "fails its checksum" in response.json()["problems"][0]

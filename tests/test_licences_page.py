@@ -18,7 +18,7 @@ def test_it_lists_the_code_every_model_and_every_sample(client, settings):
     for spec in MODELS.values():
         assert f"<code>{spec.name}</code>" in body
         assert f'href="{spec.licence_url}">{spec.licence}</a>' in body
-    assert "<code>isnet</code> (default)" in body
+    assert "<code>isnet-int8</code> (default)" in body
     for sample in SAMPLES:
         assert sample.title in body and sample.licence in body
         assert f'href="{sample.source}"' in body

@@ -90,7 +90,8 @@ def test_a_clear_subject_on_a_plain_background_is_found(make):
 
 def test_isnet_is_fed_as_its_manifest_says():
     spec = get_spec("isnet")
-    assert spec.licence == "AGPL-3.0" and DEFAULT_MODEL == "isnet"
+    assert spec.licence == get_spec("isnet-int8").licence == "AGPL-3.0"
+    assert DEFAULT_MODEL == "isnet-int8"  # it holds the quality gate (docs/benchmarks.md)
     assert get_spec("u2net").licence == get_spec("u2netp").licence == "Apache-2.0"
     inputs = get_session("isnet").get_inputs()[0]
     assert (inputs.name, inputs.shape) == ("input", [1, 3, 1024, 1024])

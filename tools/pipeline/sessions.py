@@ -27,6 +27,17 @@ _providers: list[str] = ["CPUExecutionProvider"]
 
 ort.set_default_logger_severity(3)
 
+# Chosen by measurement on the models that run, IS-Net at 1024x1024 (benchmarks/session_options.py
+# and benchmarks/speed.py; docs/benchmarks.md "int8 IS-Net"; shared 2-core machine, load 9-13):
+# - memory arena and memory pattern OFF. On, one bare inference was 14-16% faster
+#   (isnet-int8 5.77 s against 6.73 s, isnet 12.1 s against 14.4 s), but peak RSS grew by 263 MB
+#   (int8) and 800 MB (float32), and a whole 4000 px job with isnet-int8 peaked at 1261 MB against
+#   728 MB with them off, over the 1 GB target, with no consistent gain over the whole job.
+# - ORT_ENABLE_ALL: ORT_ENABLE_BASIC is 4x slower on int8 (it does not fuse the QDQ nodes into
+#   int8 kernels), ORT_ENABLE_EXTENDED no faster.
+MEMORY_ARENA = False
+OPTIMIZATION = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+
 
 def configure(
     *,
@@ -74,6 +85,24 @@ def onnx_threads() -> int:
     return value
 
 
+def session_options(
+    threads: int,
+    *,
+    memory_arena: bool = MEMORY_ARENA,
+    optimization: ort.GraphOptimizationLevel = OPTIMIZATION,
+) -> ort.SessionOptions:
+    """PixelForge's onnxruntime session options (``benchmarks/session_options.py`` varies the
+    keyword arguments to measure them)."""
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.graph_optimization_level = optimization
+    options.enable_cpu_mem_arena = memory_arena
+    options.enable_mem_pattern = memory_arena
+    return options
+
+
 def _create(name: str, folder: Path, threads: int) -> ort.InferenceSession:
     spec = get_spec(name)
     path = folder / spec.filename
@@ -84,15 +113,7 @@ def _create(name: str, folder: Path, threads: int) -> ort.InferenceSession:
             f"The model file {path} for {name!r} is incomplete or corrupt "
             f"({path.stat().st_size} bytes, expected {spec.size_bytes}). {FETCH_HINT}"
         )
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    # Without the arena and the memory pattern, u2net's peak RSS drops from about 1.06 GB to
-    # 0.65 GB at no measurable cost in time (one 320x320 inference per request).
-    options.enable_cpu_mem_arena = False
-    options.enable_mem_pattern = False
+    options = session_options(threads)
     try:
         return ort.InferenceSession(str(path), sess_options=options, providers=_providers)
     except Exception as exc:  # onnxruntime raises its own unexported exception types

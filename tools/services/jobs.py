@@ -28,8 +28,6 @@ log = logging.getLogger(__name__)
 PREVIEW_SIDE = 1600  # long side of the images the result page shows and the browser composites
 THUMB_SIDE = 240
 MAX_LISTED_SUBJECTS = 12
-# Until enough jobs were measured: milliseconds per megapixel (at least one megapixel counted).
-DEFAULT_MS_PER_MEGAPIXEL = 2500
 RECENT_JOBS = 30  # the estimate follows the speed of the last this many jobs
 DISK_USAGE_KEY = "tools:disk-usage"
 
@@ -92,22 +90,45 @@ def display_name(filename: str) -> str:
 # Speed and estimates ------------------------------------------------------------------------
 
 
-def ms_per_megapixel() -> float:
-    """Measured speed of the recent jobs (each counted as at least one megapixel)."""
-    recent = (
+@dataclass(frozen=True)
+class Speed:
+    """What a job costs on this site: a fixed part (the model runs at its own input size, so
+    a small photo costs nearly as much as a large one) plus a part per megapixel (decoding,
+    matting and encoding grow with the photo)."""
+
+    fixed_ms: float
+    ms_per_megapixel: float
+
+    def seconds(self, width: int, height: int) -> float:
+        return max(0.5, (self.fixed_ms + self.ms_per_megapixel * width * height / 1e6) / 1000)
+
+
+# Until jobs were measured: isnet-int8 on a quiet 2-core machine, one thread per worker.
+DEFAULT_SPEED = Speed(fixed_ms=1500.0, ms_per_megapixel=250.0)
+MIN_SPREAD_MP = 0.5  # the sizes of the recent jobs must differ this much to fit both parts
+
+
+def measured_speed() -> Speed:
+    """The recent jobs' speed: a least-squares line through (megapixels, milliseconds) when
+    their sizes differ enough, else their mean as the fixed part with the default slope."""
+    recent = list(
         Job.objects.done()
         .filter(processing_ms__gt=0)
         .values_list("processing_ms", "width", "height")[:RECENT_JOBS]
     )
-    total_ms = total_mp = 0.0
-    for ms, width, height in recent:
-        total_ms += ms
-        total_mp += max(1.0, width * height / 1e6)
-    return total_ms / total_mp if total_mp else DEFAULT_MS_PER_MEGAPIXEL
-
-
-def job_seconds(width: int, height: int, speed: float) -> float:
-    return max(1.0, width * height / 1e6) * speed / 1000
+    if not recent:
+        return DEFAULT_SPEED
+    points = [(w * h / 1e6, float(ms)) for ms, w, h in recent]
+    n = len(points)
+    mean_mp = sum(mp for mp, _ in points) / n
+    mean_ms = sum(ms for _, ms in points) / n
+    spread = sum((mp - mean_mp) ** 2 for mp, _ in points)
+    if n >= 3 and max(mp for mp, _ in points) - min(mp for mp, _ in points) >= MIN_SPREAD_MP:
+        slope = sum((mp - mean_mp) * (ms - mean_ms) for mp, ms in points) / spread
+        slope = max(0.0, slope)
+        return Speed(max(0.0, mean_ms - slope * mean_mp), slope)
+    slope = DEFAULT_SPEED.ms_per_megapixel
+    return Speed(max(0.0, mean_ms - slope * mean_mp), slope)
 
 
 def busy_workers() -> int:
@@ -118,9 +139,9 @@ def _running() -> list[tuple[int, int, timezone.datetime | None]]:
     return list(Job.objects.live().processing().values_list("width", "height", "started_at"))
 
 
-def _remaining(width: int, height: int, started_at, speed: float) -> float:
+def _remaining(width: int, height: int, started_at, speed: Speed) -> float:
     elapsed = (timezone.now() - (started_at or timezone.now())).total_seconds()
-    return max(1.0, job_seconds(width, height, speed) - elapsed)
+    return max(0.5, speed.seconds(width, height) - elapsed)
 
 
 @dataclass(frozen=True)
@@ -134,14 +155,14 @@ class Progress:
 
 
 def progress(job: Job) -> Progress:
-    speed = ms_per_megapixel()
+    speed = measured_speed()
     position = estimate = None
     if job.state == Job.Status.QUEUED:
         ahead = Job.objects.live().queued().filter(created_at__lt=job.created_at)
         position = ahead.count() + 1
-        waiting = sum(job_seconds(w, h, speed) for w, h in ahead.values_list("width", "height"))
+        waiting = sum(speed.seconds(w, h) for w, h in ahead.values_list("width", "height"))
         waiting += sum(_remaining(*row, speed) for row in _running())
-        estimate = waiting / busy_workers() + job_seconds(job.width, job.height, speed)
+        estimate = waiting / busy_workers() + speed.seconds(job.width, job.height)
     elif job.state == Job.Status.PROCESSING:
         estimate = _remaining(job.width, job.height, job.started_at, speed)
     label = Job.Stage(job.stage).label if job.stage else ""
@@ -181,8 +202,7 @@ def status_document(job: Job) -> dict[str, object]:
 
 def retry_after_seconds() -> int:
     """About how long until the queue has room again."""
-    speed = ms_per_megapixel()
-    return max(5, math.ceil(job_seconds(1000, 1000, speed) * 2))
+    return max(5, math.ceil(measured_speed().seconds(1000, 1000) * 2))
 
 
 def disk_usage() -> int:

@@ -1,4 +1,5 @@
-"""python manage.py fetch_models [isnet|u2net|u2netp|all]: fetch, verify and install weights."""
+"""python manage.py fetch_models [isnet|isnet-int8|u2net|u2netp|all]: fetch or make, verify,
+install."""
 
 from __future__ import annotations
 
