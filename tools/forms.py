@@ -16,12 +16,19 @@ from tools.images import (
     load_within_limits,
 )
 from tools.pipeline.formats import ACCEPT_ATTR, ACCEPTED_TEXT
-from tools.pipeline.options import MAX_BLUR, MAX_MARGIN
+from tools.pipeline.options import MAX_BLUR, MAX_MARGIN, SHADOW_RANGES
 from tools.samples import SAMPLES, SAMPLES_BY_NAME
 from tools.services.rendering import BackgroundChoice
 from tools.uploads import max_upload_bytes
 
 __all__ = ["ACCEPTED_TEXT", "ACCEPT_ATTR", "max_upload_bytes"]  # the views import them from here
+
+# An empty shadow setting keeps the default (tools.pipeline.shadow.DropStyle).
+SHADOW_DEFAULTS = {
+    "shadow_angle": BackgroundChoice.shadow_angle,
+    "shadow_length": BackgroundChoice.shadow_length,
+    "shadow_softness": BackgroundChoice.shadow_softness,
+}
 
 COLOR_PRESETS = (
     ("#ffffff", "White"),
@@ -131,10 +138,21 @@ class BackgroundForm(CappedFileForm):
     )
     shadow = forms.ChoiceField(
         label="Shadow",
-        choices=[("none", "None"), ("drop", "Soft shadow"), ("contact", "Keep the real shadow")],
+        choices=[("none", "None"), ("drop", "Drop shadow"), ("contact", "Keep the real shadow")],
         widget=forms.RadioSelect,
         required=False,
     )
+    shadow_angle = forms.FloatField(
+        label="Shadow direction", min_value=SHADOW_RANGES["angle"][0],
+        max_value=SHADOW_RANGES["angle"][1], required=False,
+    )  # fmt: skip
+    shadow_length = forms.FloatField(
+        label="Shadow length", min_value=0, max_value=SHADOW_RANGES["length"][1], required=False
+    )
+    shadow_softness = forms.FloatField(
+        label="Shadow softness", min_value=0, max_value=SHADOW_RANGES["softness"][1],
+        required=False,
+    )  # fmt: skip
     keep = forms.TypedMultipleChoiceField(
         label="Subjects to keep", coerce=int, required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -233,4 +251,8 @@ class BackgroundForm(CappedFileForm):
             keep=keep,
             stock=data.get("stock") or "",
             shadow=data.get("shadow") or "none",
+            **{
+                name: default if data.get(name) is None else data[name]
+                for name, default in SHADOW_DEFAULTS.items()
+            },
         )

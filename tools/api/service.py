@@ -6,6 +6,7 @@ Plain functions on typed values; the view only turns their result or ApiError in
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import math
 import time
@@ -113,19 +114,20 @@ def processing_guard() -> Iterator[None]:
 def render_options(
     parsed: RemovalRequest, background: Image.Image | None, margin: int
 ) -> pipeline.RenderOptions:
-    if parsed.format == "mask":  # the alpha alone: backgrounds do not apply
-        return pipeline.build_render_options(crop=parsed.crop, margin=margin)
+    mask = parsed.format == "mask"  # the alpha alone, framed as the image (a shadow widens a crop)
     try:
-        return pipeline.build_render_options(
-            bg_color=parsed.bg_color,
-            bg_image=background,
-            blur=parsed.blur,
+        options = pipeline.build_render_options(
+            bg_color=None if mask else parsed.bg_color,
+            bg_image=None if mask else background,
+            blur=0.0 if mask else parsed.blur,
             crop=parsed.crop,
             margin=margin,
             shadow=parsed.shadow,
+            subject_only=mask,
         )
     except pipeline.OptionError as exc:  # checked before decoding; kept for safety
         raise option_error(exc) from exc
+    return dataclasses.replace(options, shadow_style=parsed.shadow_style)
 
 
 def remove(parsed: RemovalRequest) -> Removal:

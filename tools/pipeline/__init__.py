@@ -13,11 +13,13 @@ from .options import (
     Margin,
     OptionError,
     RenderOptions,
+    build_drop_style,
     build_render_options,
     parse_hex_color,
     parse_margin,
     parse_size,
 )
+from .shadow import DropStyle
 from .subjects import (
     Subject,
     SubjectMap,
@@ -52,6 +54,7 @@ __all__ = [
     "Cutout",
     "DecodeLimits",
     "Decoded",
+    "DropStyle",
     "ImageTooLarge",
     "Margin",
     "ModelUnavailable",
@@ -61,6 +64,7 @@ __all__ = [
     "Subject",
     "SubjectMap",
     "UnreadableImage",
+    "build_drop_style",
     "build_render_options",
     "configure",
     "cover_fit",

@@ -96,8 +96,11 @@ def render(original: Image.Image, cutout: Image.Image, options: RenderOptions) -
     layer = cutout.convert("RGBA")
     if options.keep_subjects is not None:
         layer.putalpha(keep_subjects(layer.getchannel("A"), options.keep_subjects))
+    subject = layer
     if options.shadow:
-        shadow = shadow_layer(options.shadow, original, layer.getchannel("A"))
+        shadow = shadow_layer(options.shadow, original, layer.getchannel("A"), options.shadow_style)
         layer = with_shadow(layer, shadow)  # cropping then keeps the shadow in the frame
     where = placement(layer.getchannel("A"), options)
+    if options.subject_only:  # the mask: the subject alone, framed as the image with its shadow
+        return where.place(subject, Image.new("RGBA", where.canvas, (0, 0, 0, 0)))
     return where.place(layer, _background(original, options, where))

@@ -37,11 +37,14 @@ class BackgroundChoice:
     keep: tuple[int, ...] | None = None  # subject indices; None = all
     stock: str = ""  # a library background (tools.backgrounds) for "image"; "" = the upload
     shadow: str = "none"  # none | drop | contact (tools.pipeline.shadow)
+    shadow_angle: float = pipeline.DropStyle.angle  # a drop shadow's direction, length, softness
+    shadow_length: float = pipeline.DropStyle.length
+    shadow_softness: float = pipeline.DropStyle.softness
 
     @classmethod
     def from_saved(cls, saved: dict) -> BackgroundChoice:
         names = {"background", "bg_color", "blur", "crop", "margin", "size", "keep", "stock"}
-        names.add("shadow")
+        names |= {"shadow", "shadow_angle", "shadow_length", "shadow_softness"}
         values = {key: value for key, value in saved.items() if key in names}
         if values.get("stock") not in BACKGROUNDS_BY_NAME:
             values.pop("stock", None)  # gone from the library since it was saved
@@ -107,7 +110,11 @@ def render_options(
         crop=choice.crop,
         margin=margin,
         size=size,
-        shadow=choice.shadow if with_background else None,  # the mask is the subject's alone
+        shadow=choice.shadow,
+        shadow_angle=choice.shadow_angle,
+        shadow_length=choice.shadow_length,
+        shadow_softness=choice.shadow_softness,
+        subject_only=not with_background,  # the mask: the subject's alone, framed as the image
     )
 
 
