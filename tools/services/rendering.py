@@ -8,7 +8,6 @@ option values for the site, the HTTP API and the command line.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import asdict, dataclass
 
 from django.conf import settings
@@ -20,7 +19,7 @@ from tools.models import Job
 from tools.pipeline.composite import placement
 from tools.pipeline.formats import OUTPUTS
 from tools.pipeline.options import MAX_CANVAS_SIDE
-from tools.services import background_uploads, labels, storage
+from tools.services import background_uploads, filenames, labels, storage
 from tools.services.jobs import preview_of
 
 DEFAULT_COLOR = "#ffffff"
@@ -135,7 +134,7 @@ def background_image(job: Job, choice: BackgroundChoice, *, preview: bool = Fals
 def kept_cutout(job: Job, keep: tuple[int, ...] | None, *, preview: bool) -> Image.Image:
     """The cut-out (full or preview size) with only the ``keep`` subjects when given.
 
-    Subjects are numbered largest first at either size, so their numbers match.
+    Subjects are numbered in reading order at either size, so their numbers match.
     """
     cutout = storage.open_image(job, "cutout_preview" if preview else "cutout").convert("RGBA")
     if keep is not None:
@@ -221,13 +220,6 @@ class Download:
     filename: str
 
 
-def file_stem(job: Job) -> str:
-    """A safe file name stem from the upload's name: photo.jpg -> photo."""
-    stem = job.original_name.rsplit(".", 1)[0] if "." in job.original_name else job.original_name
-    stem = re.sub(r"[^\w\-]+", "-", stem, flags=re.UNICODE).strip("-_.")
-    return stem[:80] or "image"
-
-
 def download(job: Job, fmt: str) -> Download:
     """The full-resolution file in ``fmt`` (a key of FORMATS) with the saved choice applied.
 
@@ -236,8 +228,7 @@ def download(job: Job, fmt: str) -> Download:
     choice = choice_of(job)
     image = cap_pixels(_render(job, choice, preview=False, background=fmt != "mask"))
     data = pipeline.encode(image, fmt, background=jpeg_background(choice))
-    suffix = "mask" if fmt == "mask" else "no-bg"
-    return Download(data, output.content_type, f"{file_stem(job)}-{suffix}.{output.extension}")
+    return Download(data, output.content_type, filenames.download_name(job, fmt, choice))
 
 
 def subject_download(job: Job, index: int) -> Download:
@@ -248,7 +239,8 @@ def subject_download(job: Job, index: int) -> Download:
     cutout.putalpha(labels.load(job, preview=False).keep(cutout.getchannel("A"), (index,)))
     image = cap_pixels(pipeline.render(original, cutout, options))
     data = pipeline.encode(image, "png")
-    return Download(data, "image/png", f"{file_stem(job)}-subject-{index + 1}.png")
+    name = filenames.download_name(job, f"subject-{index}", choice_of(job))
+    return Download(data, "image/png", name)
 
 
 def cap_pixels(image: Image.Image) -> Image.Image:
