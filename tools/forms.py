@@ -40,6 +40,17 @@ COLOR_PRESETS = (
 )
 
 
+def upload_form_context() -> dict[str, object]:
+    """What the upload form (templates/tools/_upload_form.html) needs, on every page it is on."""
+    return {
+        "accept": ACCEPT_ATTR,
+        "accepted_text": ACCEPTED_TEXT,
+        "max_bytes": max_upload_bytes(),
+        "batch_max_files": settings.PIXELFORGE_BATCH_MAX_FILES,
+        "batch_max_bytes": settings.PIXELFORGE_BATCH_MAX_BYTES,
+    }
+
+
 def decode_upload(upload: UploadedFile, *, light: bool = False) -> pipeline.Decoded | HeaderChecked:
     """Decode an uploaded file within the site's limits (scaled down to fit when larger).
 
