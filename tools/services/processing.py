@@ -20,7 +20,7 @@ from django.utils import timezone
 from PIL import Image
 
 from tools import pipeline
-from tools.images import decode_within_limits, load_within_limits
+from tools.images import decode_within_limits
 from tools.models import Job
 from tools.services import labels, storage
 from tools.services.jobs import (
@@ -166,12 +166,17 @@ def _fail(job: Job, message: str) -> str:
 
 def decode_original(job: Job) -> Image.Image:
     """The stored upload, decoded within the site's limits (EXIF turned, sRGB)."""
-    return load_within_limits(storage.read_bytes(job, "original"))
+    return decode_stored(job).image
+
+
+def decode_stored(job: Job) -> pipeline.Decoded:
+    """The stored upload decoded within the site's limits, with the size it declares."""
+    return decode_within_limits(storage.read_bytes(job, "original"))
 
 
 def _process_site(job: Job, tracker: Tracker) -> None:
     tracker.enter("decoding")
-    decoded = decode_within_limits(storage.read_bytes(job, "original"))
+    decoded = decode_stored(job)
     if decoded.scaled:  # said on the result page and in the downloads' names (filenames.py)
         width, height = decoded.source_size  # as declared, before any EXIF turn
         if (width > height) != (decoded.size[0] > decoded.size[1]):
