@@ -30,8 +30,9 @@ from scipy import ndimage
 SHADOWS = ("drop", "contact")
 BODY = 0.5  # alpha above this is the subject's body
 
-# Shadows are smooth: both are made at a small working size and scaled up.
+# Shadows are smooth: both are made at a small working size (long side) and scaled up.
 WORK_SIDE = 512
+CONTACT_SIDE = 320  # the contact shadow's wide surface estimate is the costly part
 
 # Drop shadow. Angle in degrees, length in percent of the subject's height, softness 0-100.
 MIN_ANGLE, MAX_ANGLE = -180, 180
@@ -65,9 +66,9 @@ class DropStyle:
     softness: float = 50.0  # 0 crisp, 100 very soft
 
 
-def _working(alpha: Image.Image) -> tuple[np.ndarray, float]:
-    """The alpha as floats 0-1 at the working size, and that size's scale."""
-    scale = min(1.0, WORK_SIDE / max(alpha.size))
+def _working(alpha: Image.Image, side: int = WORK_SIDE) -> tuple[np.ndarray, float]:
+    """The alpha as floats 0-1 at a working size (long side ``side``), and its scale."""
+    scale = min(1.0, side / max(alpha.size))
     small = (max(1, round(alpha.width * scale)), max(1, round(alpha.height * scale)))
     work = alpha.convert("L")
     if work.size != small:
@@ -146,7 +147,7 @@ def _luminance(image: Image.Image, size: tuple[int, int]) -> np.ndarray:
 
 def contact_shadow(original: Image.Image, alpha: Image.Image) -> Image.Image:
     """The photo's own shadow under the subject, or nothing (see the module docstring)."""
-    soft, _ = _working(alpha)
+    soft, _ = _working(alpha, CONTACT_SIDE)
     body = soft > BODY
     rows = np.flatnonzero(body.any(axis=1))
     if rows.size == 0 or rows[-1] >= soft.shape[0] - 2:
