@@ -47,3 +47,20 @@ def test_subject_one_is_the_left_one_on_the_page_and_in_its_file(client):
     solid = pixels[..., 3] == 255
     red = pixels[solid][:, :3].mean(axis=0)
     assert red[0] > 150 and red[2] < 90  # the red disc, the left one
+
+
+def test_the_page_lists_the_largest_subjects_keeping_their_numbers():
+    from tools.services.jobs import MAX_LISTED_SUBJECTS
+    from tools.services.labels import listed
+
+    alpha = Image.new("L", (700, 300), 0)
+    draw = ImageDraw.Draw(alpha)
+    draw.rectangle((2, 2, 14, 14), fill=255)  # a crumb-sized subject, first in reading order
+    for i in range(MAX_LISTED_SUBJECTS + 1):
+        x = 20 + i * 50
+        draw.rectangle((x, 100, x + 30 + i, 160), fill=255)
+    subject_map = pipeline.label_subjects(alpha, min_area_fraction=0.0005)
+    shown = listed(subject_map)
+    assert len(shown) == MAX_LISTED_SUBJECTS
+    assert [s["index"] for s in shown] == sorted(s["index"] for s in shown)
+    assert 0 not in {s["index"] for s in shown}  # the crumb is subject 1 but not among the largest
