@@ -9,7 +9,16 @@ import pytest
 from django.core.management import CommandError, call_command
 from PIL import Image
 
-from tests.api_support import FAST, configure_api, image_bytes, post, result_image, subject_image
+from tests.api_support import (
+    FAST,
+    alpha_box,
+    configure_api,
+    header_box,
+    image_bytes,
+    post,
+    result_image,
+    subject_image,
+)
 from tests.tool_helpers import create_job, open_image, result_url
 
 pytestmark = pytest.mark.django_db
@@ -134,3 +143,19 @@ def test_the_command_line_refuses_a_bad_shadow_setting(tmp_path):
     subject_image().save(source)
     with pytest.raises(CommandError, match="length"):
         call_command("removebg", str(source), "--shadow", "drop", "--shadow-length", "900")
+
+
+def test_the_api_says_where_the_subject_is_when_its_shadow_widens_the_crop(client, settings):
+    """A shadow to the left widens the crop leftwards: the subject is no longer at x = 0."""
+    configure_api(settings)
+    photo = image_bytes(subject_image())
+    left = {"shadow": "drop", "shadow_angle": "-90", "shadow_length": "80", "crop": "true"}
+    response = post(client, photo, format="mask", **left, **FAST)
+    assert response.status_code == 200
+    mask = result_image(response)
+    box = header_box(response)
+    assert box[0] > 10  # the shadow's room on the left
+    found = alpha_box(mask)
+    assert abs(found[0] - box[0]) <= 2 and abs(found[1] - box[1]) <= 2
+    png = post(client, photo, **left, **FAST)
+    assert result_image(png).size == mask.size and header_box(png) == box

@@ -22,7 +22,6 @@ from tools.api.errors import ApiError
 from tools.api.masks import apply_masks
 from tools.api.params import RemovalRequest, option_error
 from tools.images import decode_within_limits
-from tools.pipeline.composite import placement
 from tools.pipeline.formats import OUTPUTS
 
 log = logging.getLogger(__name__)
@@ -148,11 +147,11 @@ def remove(parsed: RemovalRequest) -> Removal:
                 "with a clear subject, or the other model.",
             )
         options = render_options(parsed, background, parsed.crop_margin.pixels(subject))
-        output = pipeline.render(result.original, result.cutout, options)
+        output, where = pipeline.render_placed(result.original, result.cutout, options)
         if output.mode == "RGBA" and output.getchannel("A").getextrema()[0] == 255:
             output = output.convert("RGB")  # a background was chosen: smaller files, same pixels
         data = pipeline.encode(output, parsed.format)
-        box = placement(result.alpha, options).box
+        box = where.box  # the region shown: the subject and, with crop, its shadow
     foreground = (subject[0] - box[0], subject[1] - box[1], subject[2], subject[3])
     return Removal(
         data=data,

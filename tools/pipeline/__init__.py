@@ -4,7 +4,7 @@ decode (load_image) -> segment + matte (remove_background) -> composite (render)
 """
 
 from . import options
-from .composite import cover_fit, placement, render
+from .composite import cover_fit, placement, render, render_placed
 from .decode import Decoded, DecodeLimits, decode_image, load_image
 from .encode import encode
 from .errors import ImageTooLarge, ModelUnavailable, PipelineError, UnreadableImage
@@ -83,6 +83,7 @@ __all__ = [
     "placement",
     "remove_background",
     "render",
+    "render_placed",
     "subject_bbox",
     "warmup",
 ]
