@@ -149,7 +149,7 @@ class BackgroundForm(CappedFileForm):
     )
     shadow = forms.ChoiceField(
         label="Shadow",
-        choices=[("none", "None"), ("drop", "Drop shadow"), ("contact", "Keep the real shadow")],
+        choices=[("none", "None"), ("drop", "Soft shadow"), ("contact", "Keep the real shadow")],
         widget=forms.RadioSelect,
         required=False,
     )

@@ -65,7 +65,7 @@ def test_each_shadow_mode_on_a_product_photo(page, live_server, artifacts, tmp_p
         assert np.abs(plain - real).max() < 6  # no shadow in the photo: nothing added
 
     assert page.locator(".shadow-style").is_hidden()  # settings only for the drop shadow
-    choose(page, "Drop shadow")
+    choose(page, "Soft shadow")
     assert page.locator(".shadow-style").is_visible()
     drop = preview(page, url)
     shoot(page, artifacts, f"{name}-drop")
