@@ -216,9 +216,10 @@ def speed_strokes(alpha: Image.Image) -> list[tuple[str, Image.Image, Image.Imag
         )
         strokes.append((label, empty, mask))
     subjects = find_subjects(alpha)
-    if subjects:
-        body = keep_subjects(alpha, (subjects[0].index,)).point(lambda v: 255 if v > 127 else 0)
-        strokes.append((f"remove subject ({subjects[0].area} px)", empty, body))
+    if subjects:  # the largest (subjects are numbered in reading order)
+        largest = max(subjects, key=lambda subject: subject.area)
+        body = keep_subjects(alpha, (largest.index,)).point(lambda v: 255 if v > 127 else 0)
+        strokes.append((f"remove subject ({largest.area} px)", empty, body))
     return strokes
 
 

@@ -11,13 +11,15 @@ from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_safe
 
 from pixelforge import health
+from tools.forms import upload_form_context
 from tools.pipeline.manifest import MODELS
 from tools.samples import SAMPLES
 
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html")
+    """The home page: its upload form takes a picked, dropped or pasted photo straight to a job."""
+    return render(request, "home.html", {**upload_form_context(), "errors": []})
 
 
 @require_safe

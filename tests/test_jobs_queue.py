@@ -97,14 +97,14 @@ def test_cancel_deletes_a_queued_job_and_the_worker_skips_it(client):
 
 def test_cancel_while_processing_stops_at_the_next_stage(client, monkeypatch):
     job = queue(client)
-    real = processing.decode_original
+    real = processing.decode_stored
 
     def decode_then_cancel(job_):
-        image = real(job_)
+        decoded = real(job_)
         client.post(result_url(job) + "delete/")  # the visitor cancels meanwhile
-        return image
+        return decoded
 
-    monkeypatch.setattr(processing, "decode_original", decode_then_cancel)
+    monkeypatch.setattr(processing, "decode_stored", decode_then_cancel)
     assert processing.run_job(job.code) == "cancelled"
     assert not Job.objects.filter(code=job.code).exists()
     assert not default_storage.exists(f"jobs/{job.code}")

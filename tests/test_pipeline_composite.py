@@ -103,7 +103,7 @@ def two_subjects() -> Image.Image:
     return alpha
 
 
-def test_find_subjects_lists_regions_largest_first_with_boxes():
+def test_find_subjects_lists_regions_in_reading_order_with_boxes():
     subjects = find_subjects(two_subjects())
     assert [s.index for s in subjects] == [0, 1]
     assert subjects[0].box == (10, 10, 60, 80) and subjects[0].area == 4800

@@ -84,11 +84,11 @@ def test_it_blurs_the_original_background(client, job):
 
 
 def test_it_crops_to_the_subject_with_a_margin(client, job):
-    choose(client, job, crop="on", margin="0", keep=["0"], subjects_listed="1")
+    choose(client, job, crop="on", margin="0", keep=["1"], subjects_listed="1")
     tight = png(client, job)
-    # The blue block alone (101 x 121 px, plus its soft edge).
+    # The blue block alone (subject 2: the right one) (101 x 121 px, plus its soft edge).
     assert 100 <= tight.width <= 135 and 120 <= tight.height <= 150
-    choose(client, job, crop="on", margin="10", keep=["0"], subjects_listed="1")
+    choose(client, job, crop="on", margin="10", keep=["1"], subjects_listed="1")
     assert png(client, job).size == (tight.width + 20, tight.height + 20)
 
 
@@ -101,8 +101,8 @@ def test_it_makes_a_square_output(client, job):
 
 
 def test_it_keeps_only_the_chosen_subjects(client, job):
-    choose(client, job, keep=["1"], subjects_listed="1")
-    assert job.render_options["keep"] == [1]
+    choose(client, job, keep=["0"], subjects_listed="1")  # the red disc on the left
+    assert job.render_options["keep"] == [0]
     alpha = png(client, job).getchannel("A")
     assert alpha.getpixel((80, 120)) == 255 and alpha.getpixel((270, 120)) == 0
     mask = open_image(client.get(f"{result_url(job)}download/mask/").content)

@@ -49,7 +49,7 @@ def test_it_downloads_a_webp_with_alpha(client, job):
 def test_it_downloads_a_jpeg_on_white_by_default(client, job):
     response = download(client, job, "jpg")
     assert response["Content-Type"] == "image/jpeg"
-    assert response["Content-Disposition"] == 'attachment; filename="My-Photo-1-no-bg.jpg"'
+    assert response["Content-Disposition"] == 'attachment; filename="My-Photo-1-on-white.jpg"'
     image = open_image(response.content)
     assert image.format == "JPEG" and image.size == (360, 240) and image.mode == "RGB"
     assert all(channel > 245 for channel in image.getpixel((5, 5)))
@@ -80,11 +80,11 @@ def test_it_downloads_the_alpha_mask(client, job):
 
 
 def test_it_downloads_each_subject_on_its_own(client, job):
-    response = client.get(f"{result_url(job)}subjects/1/")
+    response = client.get(f"{result_url(job)}subjects/0/")
     assert response.status_code == 200
-    assert response["Content-Disposition"] == 'attachment; filename="My-Photo-1-subject-2.png"'
+    assert response["Content-Disposition"] == 'attachment; filename="My-Photo-1-subject-1.png"'
     image = open_image(response.content)
-    # The red disc alone, cropped: about 108 x 106 px, transparent around it.
+    # The red disc alone (subject 1: the left one), cropped: about 108 x 106 px.
     assert 100 <= image.width <= 118 and 100 <= image.height <= 116
     assert_transparent(image)
     assert client.get(f"{result_url(job)}subjects/5/").status_code == 404

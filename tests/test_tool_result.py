@@ -61,9 +61,9 @@ def test_it_serves_preview_images_inline(client):
 
 def test_it_serves_the_cutout_with_only_the_kept_subjects(client):
     job = create_job(client)
-    left_only = client.get(f"{result_url(job)}view/cutout/?keep=1")
+    left_only = client.get(f"{result_url(job)}view/cutout/?keep=0")
     alpha = open_image(left_only.content).getchannel("A")
-    assert alpha.getpixel((80, 120)) == 255  # the red disc (subject 1, the smaller one)
+    assert alpha.getpixel((80, 120)) == 255  # the red disc (subject 1: the left one)
     assert alpha.getpixel((270, 120)) == 0  # the blue block is gone
     assert client.get(f"{result_url(job)}view/cutout/?keep=7").status_code == 404
     assert client.get(f"{result_url(job)}view/cutout/?keep=x").status_code == 404

@@ -16,12 +16,19 @@ from tools.images import (
     load_within_limits,
 )
 from tools.pipeline.formats import ACCEPT_ATTR, ACCEPTED_TEXT
-from tools.pipeline.options import MAX_BLUR, MAX_MARGIN
+from tools.pipeline.options import MAX_BLUR, MAX_MARGIN, SHADOW_RANGES
 from tools.samples import SAMPLES, SAMPLES_BY_NAME
 from tools.services.rendering import BackgroundChoice
 from tools.uploads import max_upload_bytes
 
 __all__ = ["ACCEPTED_TEXT", "ACCEPT_ATTR", "max_upload_bytes"]  # the views import them from here
+
+# An empty shadow setting keeps the default (tools.pipeline.shadow.DropStyle).
+SHADOW_DEFAULTS = {
+    "shadow_angle": BackgroundChoice.shadow_angle,
+    "shadow_length": BackgroundChoice.shadow_length,
+    "shadow_softness": BackgroundChoice.shadow_softness,
+}
 
 COLOR_PRESETS = (
     ("#ffffff", "White"),
@@ -31,6 +38,17 @@ COLOR_PRESETS = (
     ("#fde68a", "Yellow"),
     ("#3a2fd0", "Indigo"),
 )
+
+
+def upload_form_context() -> dict[str, object]:
+    """What the upload form (templates/tools/_upload_form.html) needs, on every page it is on."""
+    return {
+        "accept": ACCEPT_ATTR,
+        "accepted_text": ACCEPTED_TEXT,
+        "max_bytes": max_upload_bytes(),
+        "batch_max_files": settings.PIXELFORGE_BATCH_MAX_FILES,
+        "batch_max_bytes": settings.PIXELFORGE_BATCH_MAX_BYTES,
+    }
 
 
 def decode_upload(upload: UploadedFile, *, light: bool = False) -> pipeline.Decoded | HeaderChecked:
@@ -135,6 +153,17 @@ class BackgroundForm(CappedFileForm):
         widget=forms.RadioSelect,
         required=False,
     )
+    shadow_angle = forms.FloatField(
+        label="Shadow direction", min_value=SHADOW_RANGES["angle"][0],
+        max_value=SHADOW_RANGES["angle"][1], required=False,
+    )  # fmt: skip
+    shadow_length = forms.FloatField(
+        label="Shadow length", min_value=0, max_value=SHADOW_RANGES["length"][1], required=False
+    )
+    shadow_softness = forms.FloatField(
+        label="Shadow softness", min_value=0, max_value=SHADOW_RANGES["softness"][1],
+        required=False,
+    )  # fmt: skip
     keep = forms.TypedMultipleChoiceField(
         label="Subjects to keep", coerce=int, required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -233,4 +262,8 @@ class BackgroundForm(CappedFileForm):
             keep=keep,
             stock=data.get("stock") or "",
             shadow=data.get("shadow") or "none",
+            **{
+                name: default if data.get(name) is None else data[name]
+                for name, default in SHADOW_DEFAULTS.items()
+            },
         )

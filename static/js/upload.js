@@ -3,6 +3,7 @@
    batch.js. No inline scripts: data comes from data-* attributes. */
 (function () {
   "use strict";
+  document.documentElement.classList.add("js");
 
   /* ---------- Upload page ---------- */
   /* The file input is drawn by its label (a button): say which file was chosen beside it. */

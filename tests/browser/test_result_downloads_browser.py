@@ -141,7 +141,7 @@ def test_a_two_subject_photo_drops_an_unticked_subject(page, live_server, tmp_pa
     page.locator(".segment", has_text="Colour").click()
     page.locator('.swatch[title="Yellow"]').click()
     saved(page)
-    page.locator('input[name="keep"][value="1"]').uncheck()  # the red disc, on the left
+    page.locator('input[name="keep"][value="0"]').uncheck()  # the red disc: subject 1, on the left
     saved(page)
     jpeg = fetch(page, "jpg")
     left = inside.copy()

@@ -62,6 +62,7 @@ def options_of(parsed: RemovalRequest) -> dict[str, object]:
         "model": parsed.model,
         "matting": parsed.matting,
         "shadow": parsed.shadow,
+        "shadow_style": dataclasses.asdict(parsed.shadow_style),
         "has_background": parsed.bg_image is not None,
         "masks": [name for name in MASK_NAMES if getattr(parsed, name) is not None],
     }
@@ -133,6 +134,7 @@ def request_of(job: Job) -> RemovalRequest:
         model=options["model"],
         matting=options["matting"],
         shadow=options.get("shadow", "none"),
+        shadow_style=pipeline.DropStyle(**options.get("shadow_style", {})),
         **{
             name: SimpleUploadedFile(
                 name, storage.read_path(f"{job_dir(job.code)}/{mask_file(name)}")

@@ -7,7 +7,7 @@ drift apart. Option rules (colours, one background at most, blur and margin rang
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from django.conf import settings
@@ -45,6 +45,33 @@ class Param:
     minimum: float | None = None
     maximum: float | None = None
     pattern: str | None = None
+
+
+# The drop shadow's settings: parameter -> (build_drop_style argument, description).
+SHADOW_STYLE_PARAMS = {
+    "shadow_angle": (
+        "angle",
+        "The drop shadow's direction in degrees: 0 falls straight back, 90 to the right, "
+        "-90 to the left, 180 towards the viewer.",
+    ),
+    "shadow_length": ("length", "How far the drop shadow reaches, in % of the subject's height."),
+    "shadow_softness": ("softness", "How soft the drop shadow is: 0 crisp, 100 very soft."),
+}
+
+
+def shadow_params() -> list[Param]:
+    default = pipeline.DropStyle()
+    return [
+        Param(
+            name,
+            "number",
+            description,
+            default=f"{getattr(default, attr):g}",
+            minimum=pipeline.options.SHADOW_RANGES[attr][0],
+            maximum=pipeline.options.SHADOW_RANGES[attr][1],
+        )
+        for name, (attr, description) in SHADOW_STYLE_PARAMS.items()
+    ]
 
 
 def model_names() -> tuple[str, ...]:
@@ -115,12 +142,14 @@ def declared_params() -> list[Param]:
         Param(
             "shadow",
             "string",
-            "A shadow under the subject, for product photos: drop is a soft shadow of its "
-            "silhouette; contact keeps the shadow the photo had where the subject stands. "
-            "Ignored for mask.",
+            "A shadow under the subject, for product photos: drop is the shadow it casts on "
+            "the floor from its base (see shadow_angle, shadow_length, shadow_softness); "
+            "contact keeps the shadow the photo had under the subject, and adds nothing when "
+            "the photo has none there. A mask stays the subject's alone, framed as the image.",
             enum=SHADOWS,
             default="none",
         ),
+        *shadow_params(),
         Param(
             "size",
             "string",
@@ -161,6 +190,7 @@ class RemovalRequest:
     model: str
     matting: bool
     shadow: str = "none"  # one of SHADOWS
+    shadow_style: pipeline.DropStyle = field(default_factory=pipeline.DropStyle)
     keep_mask: UploadedFile | None = None  # strokes: sure foreground
     remove_mask: UploadedFile | None = None  # strokes: sure background
 
@@ -264,6 +294,16 @@ def _number(fields: dict[str, str], param: Param) -> float:
     return value
 
 
+def _shadow_style(fields: dict[str, str], params: dict[str, Param]) -> pipeline.DropStyle:
+    values = {
+        attr: _number(fields, params[name]) for name, (attr, _) in SHADOW_STYLE_PARAMS.items()
+    }
+    try:
+        return pipeline.build_drop_style(**values)
+    except pipeline.OptionError as exc:
+        raise option_error(exc) from exc
+
+
 def parse_removal(request: HttpRequest) -> RemovalRequest:
     """Read and check every parameter; raise ApiError (400, 413 or 415) on the first problem."""
     fields, files = read_form(request)
@@ -290,6 +330,7 @@ def parse_removal(request: HttpRequest) -> RemovalRequest:
         model=_choice(fields, params["model"]),
         matting=_boolean(fields, params["matting"]),
         shadow=_choice(fields, params["shadow"]),
+        shadow_style=_shadow_style(fields, params),
         keep_mask=files.get("keep_mask"),
         remove_mask=files.get("remove_mask"),
     )
@@ -308,6 +349,9 @@ PARAMETER_OF_OPTION = {
     "bg_image": "bg_image_file",
     "blur": "blur",
     "margin": "crop_margin",
+    "shadow_angle": "shadow_angle",
+    "shadow_length": "shadow_length",
+    "shadow_softness": "shadow_softness",
 }
 
 

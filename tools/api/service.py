@@ -6,6 +6,7 @@ Plain functions on typed values; the view only turns their result or ApiError in
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import math
 import time
@@ -21,7 +22,6 @@ from tools.api.errors import ApiError
 from tools.api.masks import apply_masks
 from tools.api.params import RemovalRequest, option_error
 from tools.images import decode_within_limits
-from tools.pipeline.composite import placement
 from tools.pipeline.formats import OUTPUTS
 
 log = logging.getLogger(__name__)
@@ -113,19 +113,20 @@ def processing_guard() -> Iterator[None]:
 def render_options(
     parsed: RemovalRequest, background: Image.Image | None, margin: int
 ) -> pipeline.RenderOptions:
-    if parsed.format == "mask":  # the alpha alone: backgrounds do not apply
-        return pipeline.build_render_options(crop=parsed.crop, margin=margin)
+    mask = parsed.format == "mask"  # the alpha alone, framed as the image (a shadow widens a crop)
     try:
-        return pipeline.build_render_options(
-            bg_color=parsed.bg_color,
-            bg_image=background,
-            blur=parsed.blur,
+        options = pipeline.build_render_options(
+            bg_color=None if mask else parsed.bg_color,
+            bg_image=None if mask else background,
+            blur=0.0 if mask else parsed.blur,
             crop=parsed.crop,
             margin=margin,
             shadow=parsed.shadow,
+            subject_only=mask,
         )
     except pipeline.OptionError as exc:  # checked before decoding; kept for safety
         raise option_error(exc) from exc
+    return dataclasses.replace(options, shadow_style=parsed.shadow_style)
 
 
 def remove(parsed: RemovalRequest) -> Removal:
@@ -146,11 +147,11 @@ def remove(parsed: RemovalRequest) -> Removal:
                 "with a clear subject, or the other model.",
             )
         options = render_options(parsed, background, parsed.crop_margin.pixels(subject))
-        output = pipeline.render(result.original, result.cutout, options)
+        output, where = pipeline.render_placed(result.original, result.cutout, options)
         if output.mode == "RGBA" and output.getchannel("A").getextrema()[0] == 255:
             output = output.convert("RGB")  # a background was chosen: smaller files, same pixels
         data = pipeline.encode(output, parsed.format)
-        box = placement(result.alpha, options).box
+        box = where.box  # the region shown: the subject and, with crop, its shadow
     foreground = (subject[0] - box[0], subject[1] - box[1], subject[2], subject[3])
     return Removal(
         data=data,

@@ -4,7 +4,7 @@ decode (load_image) -> segment + matte (remove_background) -> composite (render)
 """
 
 from . import options
-from .composite import cover_fit, placement, render
+from .composite import cover_fit, placement, render, render_placed
 from .decode import Decoded, DecodeLimits, decode_image, load_image
 from .encode import encode
 from .errors import ImageTooLarge, ModelUnavailable, PipelineError, UnreadableImage
@@ -13,11 +13,13 @@ from .options import (
     Margin,
     OptionError,
     RenderOptions,
+    build_drop_style,
     build_render_options,
     parse_hex_color,
     parse_margin,
     parse_size,
 )
+from .shadow import DropStyle
 from .subjects import (
     Subject,
     SubjectMap,
@@ -52,6 +54,7 @@ __all__ = [
     "Cutout",
     "DecodeLimits",
     "Decoded",
+    "DropStyle",
     "ImageTooLarge",
     "Margin",
     "ModelUnavailable",
@@ -61,6 +64,7 @@ __all__ = [
     "Subject",
     "SubjectMap",
     "UnreadableImage",
+    "build_drop_style",
     "build_render_options",
     "configure",
     "cover_fit",
@@ -79,6 +83,7 @@ __all__ = [
     "placement",
     "remove_background",
     "render",
+    "render_placed",
     "subject_bbox",
     "warmup",
 ]

@@ -91,13 +91,23 @@ def _background(original: Image.Image, options: RenderOptions, where: Placement)
 
 def render(original: Image.Image, cutout: Image.Image, options: RenderOptions) -> Image.Image:
     """The final RGBA image for ``options`` (RGB-opaque whenever a background was chosen)."""
+    return render_placed(original, cutout, options)[0]
+
+
+def render_placed(
+    original: Image.Image, cutout: Image.Image, options: RenderOptions
+) -> tuple[Image.Image, Placement]:
+    """``render``, and where the source region landed (a shadow widens a crop's region)."""
     if sum([options.bg_color is not None, options.bg_image is not None, options.blur > 0]) > 1:
         raise ValueError("Choose one background: a colour, an image or a blur.")
     layer = cutout.convert("RGBA")
     if options.keep_subjects is not None:
         layer.putalpha(keep_subjects(layer.getchannel("A"), options.keep_subjects))
+    subject = layer
     if options.shadow:
-        shadow = shadow_layer(options.shadow, original, layer.getchannel("A"))
+        shadow = shadow_layer(options.shadow, original, layer.getchannel("A"), options.shadow_style)
         layer = with_shadow(layer, shadow)  # cropping then keeps the shadow in the frame
     where = placement(layer.getchannel("A"), options)
-    return where.place(layer, _background(original, options, where))
+    if options.subject_only:  # the mask: the subject alone, framed as the image with its shadow
+        return where.place(subject, Image.new("RGBA", where.canvas, (0, 0, 0, 0))), where
+    return where.place(layer, _background(original, options, where)), where

@@ -106,9 +106,30 @@ class Decoded:
         )
 
 
+# What the decoders say about a damaged file (Pillow, libjpeg, libpng, libwebp, libtiff,
+# libheif), as plain words: the one place their raw text becomes a message for people.
+_CUT_SHORT = ("truncated", "truncated file read", "premature end", "ended early", "end of file")
+_DAMAGED = "it is damaged: part of its picture data cannot be decoded"
+_INCOMPLETE = (
+    "it is incomplete: the file was cut off (truncated) before the end of the picture, as "
+    "happens when a download, a copy or a transfer from a phone is interrupted"
+)
+_AFTERWARDS = "Open it on your device to check it, or save or export it again"
+
+
+def plain_reason(detail: str) -> str:
+    """Why a file could not be decoded, in plain words, from a decoder's raw message."""
+    text = detail.lower()
+    if any(words in text for words in _CUT_SHORT):
+        return _INCOMPLETE
+    return _DAMAGED
+
+
 def _unreadable(detail: str) -> UnreadableImage:
+    """A file that opened as an allowed format but could not be decoded: say why, plainly."""
     return UnreadableImage(
-        f"This file could not be read as an image ({detail}). Upload a {ACCEPTED} file."
+        f"This file could not be read as an image: {plain_reason(detail)}. {_AFTERWARDS}. "
+        f"Upload a {ACCEPTED} file."
     )
 
 
@@ -136,7 +157,10 @@ def open_allowed(fp: BinaryIO) -> ImageFile.ImageFile:
 def check_size(width: int, height: int, limits: DecodeLimits) -> None:
     """Raise ImageTooLarge when the declared size is over ``max_input_pixels``."""
     if width <= 0 or height <= 0:
-        raise _unreadable(f"it declares an empty size of {width} x {height}")
+        raise UnreadableImage(
+            f"This file could not be read as an image: it says the picture is {width} x "
+            f"{height} pixels, which is empty. Upload a {ACCEPTED} file."
+        )
     if width * height > limits.max_input_pixels:
         raise ImageTooLarge(
             f"This image is {width} x {height} pixels; this site takes images up to "

@@ -7,11 +7,11 @@ so every check (colour syntax, one background at most, sane numbers) is written 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from PIL import Image
 
-from .shadow import SHADOWS
+from .shadow import MAX_ANGLE, MAX_LENGTH, MAX_SOFTNESS, MIN_ANGLE, SHADOWS, DropStyle
 
 MAX_BLUR = 100.0
 MAX_MARGIN = 2000
@@ -30,6 +30,10 @@ class RenderOptions:
     keep_subjects: tuple[int, ...] | None = None  # indices from find_subjects; None = all
     size: tuple[int, int] | None = None  # output canvas (w, h), subject fitted; None = as is
     shadow: str | None = None  # "drop" | "contact" (see shadow.py); None = no shadow
+    shadow_style: DropStyle = field(default_factory=DropStyle)  # how a drop shadow falls
+    # The subject's alpha alone (a mask), framed exactly as the image with these options is
+    # (a shadow widens a crop): every download of one setting has one size and registration.
+    subject_only: bool = False
 
 
 class OptionError(ValueError):
@@ -86,6 +90,10 @@ def build_render_options(
     keep_subjects: tuple[int, ...] | list[int] | None = None,
     size: str | tuple[int, int] | None = None,
     shadow: str | None = None,
+    shadow_angle: float | None = None,
+    shadow_length: float | None = None,
+    shadow_softness: float | None = None,
+    subject_only: bool = False,
 ) -> RenderOptions:
     """Validate raw option values and return RenderOptions.
 
@@ -115,9 +123,11 @@ def build_render_options(
     if shadow in ("", "none"):
         shadow = None
     if shadow is not None and shadow not in SHADOWS:
-        raise ValueError(f"{shadow!r} is not a shadow; use none, drop or contact.")
+        raise OptionError(f"{shadow!r} is not a shadow; use none, drop or contact.", field="shadow")
     return RenderOptions(
         shadow=shadow,
+        shadow_style=build_drop_style(shadow_angle, shadow_length, shadow_softness),
+        subject_only=subject_only,
         bg_color=parse_hex_color(bg_color) if bg_color else None,
         bg_image=bg_image,
         blur=blur,
@@ -126,6 +136,35 @@ def build_render_options(
         keep_subjects=keep_subjects,
         size=size,
     )
+
+
+# A drop shadow's settings: (lowest, highest, what a person calls it).
+SHADOW_RANGES = {
+    "angle": (MIN_ANGLE, MAX_ANGLE, "direction (degrees)"),
+    "length": (0, MAX_LENGTH, "length (% of the subject's height)"),
+    "softness": (0, MAX_SOFTNESS, "softness"),
+}
+
+
+def build_drop_style(
+    angle: float | None = None, length: float | None = None, softness: float | None = None
+) -> DropStyle:
+    """A drop shadow's direction, length and softness, checked; None keeps the default."""
+    default = DropStyle()
+    values: dict[str, float] = {}
+    for name, value in (("angle", angle), ("length", length), ("softness", softness)):
+        low, high, called = SHADOW_RANGES[name]
+        try:
+            number = float(getattr(default, name) if value is None else value)
+        except (TypeError, ValueError):
+            number = float("nan")
+        if not low <= number <= high:  # NaN fails this too
+            raise OptionError(
+                f"The shadow's {called} must be a number from {low} to {high}.",
+                field=f"shadow_{name}",
+            )
+        values[name] = number
+    return DropStyle(**values)
 
 
 MAX_MARGIN_PERCENT = 100.0

@@ -8,8 +8,12 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
+MAX_SUBJECTS = 254  # the largest this many are numbered; smaller regions are "other"
 SUBJECT_THRESHOLD = 127  # alpha above this belongs to a subject's body
 EIGHT_CONNECTED = np.ones((3, 3), dtype=bool)
+
+
+Box = tuple[int, int, int, int]  # (left, top, width, height)
 
 
 @dataclass(frozen=True)
@@ -22,7 +26,7 @@ class Subject:
 def _components(
     alpha: Image.Image, min_area_fraction: float
 ) -> tuple[np.ndarray, list[tuple[int, Subject]]]:
-    """Label map and (label, Subject) pairs, largest first."""
+    """Label map and (label, Subject) pairs in reading order (the MAX_SUBJECTS largest)."""
     values = np.asarray(alpha.convert("L"))
     labels, count = ndimage.label(values > SUBJECT_THRESHOLD, structure=EIGHT_CONNECTED)
     if count == 0:
@@ -38,10 +42,26 @@ def _components(
         box = (cols.start, rows.start, cols.stop - cols.start, rows.stop - rows.start)
         found.append((label, box, int(areas[label])))
     found.sort(key=lambda item: (-item[2], item[1][1], item[1][0]))
+    found = reading_order(found[:MAX_SUBJECTS])  # the largest, numbered as a person reads
     subjects = [
         (label, Subject(index=i, box=box, area=area)) for i, (label, box, area) in enumerate(found)
     ]
     return labels, subjects
+
+
+def reading_order(found: list[tuple[int, Box, int]]) -> list[tuple[int, Box, int]]:
+    """(label, box, area) items in reading order: rows top to bottom, each left to right.
+
+    Subjects whose vertical middles fall within the first one's height share its row (a
+    teddy and a doll side by side are one row, whatever their sizes)."""
+    rest = sorted(found, key=lambda item: item[1][1] + item[1][3] / 2)
+    ordered: list[tuple[int, Box, int]] = []
+    while rest:
+        _, (_, top, _, height), _ = rest[0]
+        row = [item for item in rest if item[1][1] + item[1][3] / 2 < top + height]
+        ordered += sorted(row, key=lambda item: item[1][0])
+        rest = [item for item in rest if item not in row]
+    return ordered
 
 
 OTHER_REGION = 255  # in a SubjectMap: a region that is not one of the first 254 subjects
@@ -83,14 +103,15 @@ def label_subjects(alpha: Image.Image, *, min_area_fraction: float = 0.005) -> S
     labels, found = _components(alpha, min_area_fraction)
     lookup = np.full(int(labels.max()) + 1, OTHER_REGION, dtype=np.uint8)
     lookup[0] = 0
-    for label, subject in found[: OTHER_REGION - 1]:
+    for label, subject in found:
         lookup[label] = subject.index + 1
     return SubjectMap(lookup[labels], [subject for _, subject in found])
 
 
 def find_subjects(alpha: Image.Image, *, min_area_fraction: float = 0.005) -> list[Subject]:
     """Connected regions of the alpha covering at least ``min_area_fraction`` of the image,
-    largest first; ``Subject.index`` is the position in this list."""
+    in reading order (left to right, then top to bottom); ``Subject.index`` is the position
+    in this list: "Subject 1" on the page, in the API and in file names is index 0."""
     return [subject for _, subject in _components(alpha, min_area_fraction)[1]]
 
 

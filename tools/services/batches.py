@@ -19,7 +19,7 @@ from django.urls import reverse
 
 from tools.models import Batch, Job
 from tools.services import jobs, storage
-from tools.services.rendering import file_stem
+from tools.services.filenames import file_stem
 
 log = logging.getLogger(__name__)
 

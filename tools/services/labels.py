@@ -29,8 +29,10 @@ def path_of(job: Job, *, preview: bool, revision: int | None = None) -> str:
 
 
 def listed(subject_map: pipeline.SubjectMap) -> list[dict]:
-    """The subjects as stored on the job (and a revision): index, box, area."""
-    found = subject_map.subjects[:MAX_LISTED_SUBJECTS]
+    """The subjects as stored on the job (and a revision): index, box, area; the largest
+    MAX_LISTED_SUBJECTS, in their reading order (their numbers are kept)."""
+    largest = sorted(subject_map.subjects, key=lambda s: -s.area)[:MAX_LISTED_SUBJECTS]
+    found = sorted(largest, key=lambda s: s.index)
     return [{"index": s.index, "box": list(s.box), "area": s.area} for s in found]
 
 

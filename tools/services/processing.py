@@ -20,7 +20,7 @@ from django.utils import timezone
 from PIL import Image
 
 from tools import pipeline
-from tools.images import load_within_limits
+from tools.images import decode_within_limits
 from tools.models import Job
 from tools.services import labels, renders, storage
 from tools.services.jobs import (
@@ -166,12 +166,24 @@ def _fail(job: Job, message: str) -> str:
 
 def decode_original(job: Job) -> Image.Image:
     """The stored upload, decoded within the site's limits (EXIF turned, sRGB)."""
-    return load_within_limits(storage.read_bytes(job, "original"))
+    return decode_stored(job).image
+
+
+def decode_stored(job: Job) -> pipeline.Decoded:
+    """The stored upload decoded within the site's limits, with the size it declares."""
+    return decode_within_limits(storage.read_bytes(job, "original"))
 
 
 def _process_site(job: Job, tracker: Tracker) -> None:
     tracker.enter("decoding")
-    image = decode_original(job)
+    decoded = decode_stored(job)
+    if decoded.scaled:  # said on the result page and in the downloads' names (filenames.py)
+        width, height = decoded.source_size  # as declared, before any EXIF turn
+        if (width > height) != (decoded.size[0] > decoded.size[1]):
+            width, height = height, width
+        job.result_meta = {**job.result_meta, "scaled_from": [width, height]}
+    image = decoded.image
+    del decoded
     tracker.enter("segmenting")
     result = pipeline.remove_background(image, model=job.model, on_stage=tracker.enter)
     del image

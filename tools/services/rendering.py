@@ -8,7 +8,6 @@ option values for the site, the HTTP API and the command line.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import asdict, dataclass
 
 from django.conf import settings
@@ -20,7 +19,7 @@ from tools.models import Job
 from tools.pipeline.composite import placement
 from tools.pipeline.formats import OUTPUTS
 from tools.pipeline.options import MAX_CANVAS_SIDE
-from tools.services import background_uploads, labels, storage
+from tools.services import background_uploads, filenames, labels, storage
 from tools.services.jobs import preview_of
 
 DEFAULT_COLOR = "#ffffff"
@@ -37,11 +36,14 @@ class BackgroundChoice:
     keep: tuple[int, ...] | None = None  # subject indices; None = all
     stock: str = ""  # a library background (tools.backgrounds) for "image"; "" = the upload
     shadow: str = "none"  # none | drop | contact (tools.pipeline.shadow)
+    shadow_angle: float = pipeline.DropStyle.angle  # a drop shadow's direction, length, softness
+    shadow_length: float = pipeline.DropStyle.length
+    shadow_softness: float = pipeline.DropStyle.softness
 
     @classmethod
     def from_saved(cls, saved: dict) -> BackgroundChoice:
         names = {"background", "bg_color", "blur", "crop", "margin", "size", "keep", "stock"}
-        names.add("shadow")
+        names |= {"shadow", "shadow_angle", "shadow_length", "shadow_softness"}
         values = {key: value for key, value in saved.items() if key in names}
         if values.get("stock") not in BACKGROUNDS_BY_NAME:
             values.pop("stock", None)  # gone from the library since it was saved
@@ -109,7 +111,11 @@ def render_options(
         crop=choice.crop,
         margin=margin,
         size=size,
-        shadow=choice.shadow if with_background else None,  # the mask is the subject's alone
+        shadow=choice.shadow,
+        shadow_angle=choice.shadow_angle,
+        shadow_length=choice.shadow_length,
+        shadow_softness=choice.shadow_softness,
+        subject_only=not with_background,  # the mask: the subject's alone, framed as the image
     )
 
 
@@ -130,7 +136,7 @@ def background_image(job: Job, choice: BackgroundChoice, *, preview: bool = Fals
 def kept_cutout(job: Job, keep: tuple[int, ...] | None, *, preview: bool) -> Image.Image:
     """The cut-out (full or preview size) with only the ``keep`` subjects when given.
 
-    Subjects are numbered largest first at either size, so their numbers match.
+    Subjects are numbered in reading order at either size, so their numbers match.
     """
     cutout = storage.open_image(job, "cutout_preview" if preview else "cutout").convert("RGBA")
     if keep is not None:
@@ -216,13 +222,6 @@ class Download:
     filename: str
 
 
-def file_stem(job: Job) -> str:
-    """A safe file name stem from the upload's name: photo.jpg -> photo."""
-    stem = job.original_name.rsplit(".", 1)[0] if "." in job.original_name else job.original_name
-    stem = re.sub(r"[^\w\-]+", "-", stem, flags=re.UNICODE).strip("-_.")
-    return stem[:80] or "image"
-
-
 def download(job: Job, fmt: str) -> Download:
     """The full-resolution file in ``fmt`` (a key of FORMATS) with the saved choice applied.
 
@@ -231,8 +230,7 @@ def download(job: Job, fmt: str) -> Download:
     choice = choice_of(job)
     image = cap_pixels(_render(job, choice, preview=False, background=fmt != "mask"))
     data = pipeline.encode(image, fmt, background=jpeg_background(choice))
-    suffix = "mask" if fmt == "mask" else "no-bg"
-    return Download(data, output.content_type, f"{file_stem(job)}-{suffix}.{output.extension}")
+    return Download(data, output.content_type, filenames.download_name(job, fmt, choice))
 
 
 def subject_download(job: Job, index: int) -> Download:
@@ -243,7 +241,8 @@ def subject_download(job: Job, index: int) -> Download:
     cutout.putalpha(labels.load(job, preview=False).keep(cutout.getchannel("A"), (index,)))
     image = cap_pixels(pipeline.render(original, cutout, options))
     data = pipeline.encode(image, "png")
-    return Download(data, "image/png", f"{file_stem(job)}-subject-{index + 1}.png")
+    name = filenames.download_name(job, f"subject-{index}", choice_of(job))
+    return Download(data, "image/png", name)
 
 
 def cap_pixels(image: Image.Image) -> Image.Image:

@@ -17,7 +17,7 @@ import logging
 from django.core.cache import cache
 
 from tools.models import Job, job_dir
-from tools.services import metrics, previews, rendering, storage
+from tools.services import filenames, metrics, previews, rendering, storage
 
 log = logging.getLogger(__name__)
 
@@ -63,13 +63,10 @@ def _error_key(job: Job, key: str) -> str:
 
 def describe(job: Job, kind: str) -> tuple[str, str]:
     """(content type, file name) of a download."""
-    stem = rendering.file_stem(job)
+    name = filenames.download_name(job, kind, rendering.choice_of(job))
     if kind.startswith("subject-"):
-        index = int(kind.removeprefix("subject-"))
-        return "image/png", f"{stem}-subject-{index + 1}.png"
-    output = rendering.FORMATS[kind]
-    suffix = "mask" if kind == "mask" else "no-bg"
-    return output.content_type, f"{stem}-{suffix}.{output.extension}"
+        return "image/png", name
+    return rendering.FORMATS[kind].content_type, name
 
 
 def is_pending(job: Job, kind: str) -> bool:

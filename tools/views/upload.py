@@ -14,7 +14,7 @@ from django.utils.datastructures import MultiValueDict
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
-from tools.forms import ACCEPT_ATTR, ACCEPTED_TEXT, SampleForm, UploadForm, max_upload_bytes
+from tools.forms import SampleForm, UploadForm, max_upload_bytes, upload_form_context
 from tools.models import Job
 from tools.samples import SAMPLES, SAMPLES_BY_NAME
 from tools.services import batches
@@ -41,11 +41,7 @@ def _page(
         "form": form,
         "errors": errors,
         "samples": SAMPLES,
-        "accept": ACCEPT_ATTR,
-        "accepted_text": ACCEPTED_TEXT,
-        "max_bytes": max_upload_bytes(),
-        "batch_max_files": settings.PIXELFORGE_BATCH_MAX_FILES,
-        "batch_max_bytes": settings.PIXELFORGE_BATCH_MAX_BYTES,
+        **upload_form_context(),
         "deleted": request.GET.get("deleted") == "1",
         "cancelled": request.GET.get("cancelled") == "1",
     }

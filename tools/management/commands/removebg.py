@@ -8,6 +8,7 @@ failure while processing one, is reported by name and the rest still run; the co
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import tempfile
@@ -66,8 +67,22 @@ class Command(BaseCommand):
         parser.add_argument(
             "--shadow",
             choices=("drop", "contact"),
-            help="shadow under the subject: drop (soft) or contact (the photo's own)",
+            help="shadow under the subject: drop (cast on the floor from its base) or contact "
+            "(the photo's own, when it has one)",
         )
+        style = pipeline.DropStyle()
+        for name, what in (
+            ("angle", "degrees: 0 back, 90 right, -90 left, 180 towards the viewer"),
+            ("length", "in %% of the subject's height"),
+            ("softness", "0 crisp to 100 very soft"),
+        ):
+            parser.add_argument(
+                f"--shadow-{name}",
+                type=float,
+                default=getattr(style, name),
+                metavar="N",
+                help=f"drop shadow {name}, {what} (default %(default)g)",
+            )
         parser.add_argument(
             "--margin", type=int, default=0, metavar="N", help="px around the subject when cropping"
         )
@@ -91,6 +106,9 @@ class Command(BaseCommand):
                 crop=options["crop"],
                 margin=options["margin"],
                 shadow=options["shadow"],
+                shadow_angle=options["shadow_angle"],
+                shadow_length=options["shadow_length"],
+                shadow_softness=options["shadow_softness"],
             )
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
@@ -134,9 +152,9 @@ class Command(BaseCommand):
         result = pipeline.remove_background(
             image, model=options["model"], matting=not options["no_matting"]
         )
-        if options["mask"]:
-            mask_options = pipeline.RenderOptions(
-                crop=render_options.crop, margin=render_options.margin
+        if options["mask"]:  # the subject's alpha, framed as the image would be
+            mask_options = dataclasses.replace(
+                render_options, bg_color=None, bg_image=None, blur=0.0, subject_only=True
             )
             return pipeline.encode(pipeline.render(image, result.cutout, mask_options), "mask")
         return pipeline.encode(pipeline.render(image, result.cutout, render_options), "png")
