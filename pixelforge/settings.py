@@ -13,7 +13,15 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from pixelforge.env import cache_from_url, env_bool, env_int, env_list, env_path, env_str
+from pixelforge.env import (
+    cache_from_url,
+    env_bool,
+    env_int,
+    env_list,
+    env_path,
+    env_rate,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -238,17 +246,16 @@ PIXELFORGE_WEB_DECODE_PIXELS = env_int("PIXELFORGE_WEB_DECODE_PIXELS", 4_000_000
 # this many hops from the right when that many trusted proxies sit in front.
 PIXELFORGE_TRUSTED_PROXY_COUNT = env_int("PIXELFORGE_TRUSTED_PROXY_COUNT", 0, minimum=0)
 PIXELFORGE_RATELIMIT_CACHE = env_str("PIXELFORGE_RATELIMIT_CACHE", "default")
-PIXELFORGE_RATELIMIT_ALGORITHM = env_str("PIXELFORGE_RATELIMIT_ALGORITHM", "fixed")  # or sliding
 # HTTP API (/api/): "COUNT/PERIOD" per client address, e.g. 30/min or 500/hour; 0 or "" = off.
-PIXELFORGE_API_RATE_LIMIT = env_str("PIXELFORGE_API_RATE_LIMIT", "30/min")
+PIXELFORGE_API_RATE_LIMIT = env_rate("PIXELFORGE_API_RATE_LIMIT", "30/min")
 # Comma-separated keys; when set, the API requires X-API-Key or Authorization: Bearer.
 PIXELFORGE_API_KEYS = env_list("PIXELFORGE_API_KEYS")
 # Uploads to the web form: "COUNT/PERIOD" per client address, e.g. 20/min; 0 or "" = off.
-PIXELFORGE_UPLOAD_RATE_LIMIT = env_str("PIXELFORGE_UPLOAD_RATE_LIMIT", "20/min")
+PIXELFORGE_UPLOAD_RATE_LIMIT = env_rate("PIXELFORGE_UPLOAD_RATE_LIMIT", "20/min")
 # Sign-in attempts on the admin login per client address; 0 or "" = off.
-PIXELFORGE_ADMIN_LOGIN_RATE_LIMIT = env_str("PIXELFORGE_ADMIN_LOGIN_RATE_LIMIT", "10/15min")
+PIXELFORGE_ADMIN_LOGIN_RATE_LIMIT = env_rate("PIXELFORGE_ADMIN_LOGIN_RATE_LIMIT", "10/15min")
 # Refine requests (brush strokes, undo) per client address; each costs up to about a second.
-PIXELFORGE_REFINE_RATE_LIMIT = env_str("PIXELFORGE_REFINE_RATE_LIMIT", "120/min")
+PIXELFORGE_REFINE_RATE_LIMIT = env_rate("PIXELFORGE_REFINE_RATE_LIMIT", "120/min")
 # How long a refine request waits for its worker before telling the visitor to reload.
 PIXELFORGE_REFINE_WAIT_SECONDS = env_int("PIXELFORGE_REFINE_WAIT_SECONDS", 30, minimum=1)
 # Django's request limits, derived from the upload limit. Files are capped while they are read
@@ -278,7 +285,7 @@ PIXELFORGE_API_WAIT_SECONDS = env_int("PIXELFORGE_API_WAIT_SECONDS", 120, minimu
 # A job whose worker has not reported for this long is failed by the sweep (a killed worker).
 PIXELFORGE_JOB_STALE_SECONDS = env_int("PIXELFORGE_JOB_STALE_SECONDS", 30, minimum=5)
 # Background changes and downloads per client address ("COUNT/PERIOD"; 0 or "" = off).
-PIXELFORGE_RENDER_RATE_LIMIT = env_str("PIXELFORGE_RENDER_RATE_LIMIT", "60/min")
+PIXELFORGE_RENDER_RATE_LIMIT = env_rate("PIXELFORGE_RENDER_RATE_LIMIT", "60/min")
 # /metrics (Prometheus): open to loopback addresses, or to `Authorization: Bearer <token>`.
 PIXELFORGE_METRICS_TOKEN = env_str("PIXELFORGE_METRICS_TOKEN")
 # onnxruntime execution providers, in order of preference (CUDAExecutionProvider needs

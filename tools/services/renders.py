@@ -15,7 +15,7 @@ import logging
 from django.core.cache import cache
 
 from tools.models import Job, job_dir
-from tools.services import metrics, rendering, storage
+from tools.services import counters, metrics, rendering, storage
 from tools.services.rendering import Download
 
 log = logging.getLogger(__name__)
@@ -74,7 +74,7 @@ def find(job: Job, kind: str) -> Download | None:
 
 
 def is_pending(job: Job, kind: str) -> bool:
-    return cache.get(_marker(job, key_of(job, kind))) is not None
+    return counters.held(_marker(job, key_of(job, kind)))
 
 
 def request(job: Job, kind: str) -> str | None:
@@ -84,9 +84,10 @@ def request(job: Job, kind: str) -> str | None:
     key = key_of(job, kind)
     error = cache.get(_error_key(job, key))
     if error:
-        cache.delete_many([_error_key(job, key), _marker(job, key)])
+        cache.delete(_error_key(job, key))
+        counters.release(_marker(job, key))
         return error
-    if cache.add(_marker(job, key), 1, timeout=PENDING_SECONDS):
+    if counters.acquire(_marker(job, key), PENDING_SECONDS):  # one render per choice
         tasks.render_download.enqueue(str(job.code), kind, key)
     return None
 
@@ -97,7 +98,7 @@ def make(code: str, kind: str, key: str) -> str:
     if job is None:
         return "gone"
     if key_of(job, kind) != key:  # the choice changed since; the page will ask again
-        cache.delete(_marker(job, key))
+        counters.release(_marker(job, key))
         return "stale"
     try:
         data = render_bytes(job, kind)
@@ -112,7 +113,7 @@ def make(code: str, kind: str, key: str) -> str:
         cache.set(_error_key(job, key), message, timeout=ERROR_SECONDS)
         return "failed"
     finally:
-        cache.delete(_marker(job, key))
+        counters.release(_marker(job, key))
     if not Job.objects.filter(pk=job.pk).exists():  # deleted meanwhile
         storage.delete_files(job.code)
         return "gone"
