@@ -55,6 +55,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "pixelforge.middleware.DrainBodyMiddleware",  # outermost: after any answer, even an early one
     "pixelforge.middleware.HealthCheckMiddleware",  # first: no Host check, no HTTPS redirect
     "django.middleware.security.SecurityMiddleware",
     "pixelforge.middleware.SecurityHeadersMiddleware",
@@ -270,6 +271,13 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 100  # the busiest form (background choice) has 
 # bytes in one upload; more gets a clear message (and nginx's client_max_body_size follows).
 PIXELFORGE_BATCH_MAX_FILES = env_int("PIXELFORGE_BATCH_MAX_FILES", 20, minimum=1)
 PIXELFORGE_BATCH_MAX_BYTES = env_int("PIXELFORGE_BATCH_MAX_BYTES", 200 * 1024 * 1024, minimum=1)
+# The largest request body: a batch's total (or one file) plus room for the form's other
+# fields. nginx's client_max_body_size on the upload form (`manage.py nginx_config`); the web
+# process reads and drops what an early answer (429, 415) left unread, up to this.
+PIXELFORGE_FORM_ROOM_MB = 2
+PIXELFORGE_MAX_BODY_MB = (
+    max(PIXELFORGE_MAX_UPLOAD_MB, -(-PIXELFORGE_BATCH_MAX_BYTES // 2**20)) + PIXELFORGE_FORM_ROOM_MB
+)
 # Django's own cap is a backstop: the upload handler counts and refuses files past the limit
 # with a message; beyond twice the limit Django stops reading the body.
 DATA_UPLOAD_MAX_NUMBER_FILES = max(4, 2 * PIXELFORGE_BATCH_MAX_FILES)

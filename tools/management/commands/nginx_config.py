@@ -7,7 +7,6 @@ benchmarks/load.py start nginx on loopback ports with it).
 
 from __future__ import annotations
 
-import math
 import os
 from pathlib import Path
 from string import Template
@@ -18,20 +17,18 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.urls import reverse
 
 TEMPLATE = Path(settings.BASE_DIR) / "deploy" / "nginx.conf.template"
-FORM_ROOM_MB = 2  # the other fields of a multipart body, on top of the file
 
 
 def max_body_mb() -> int:
-    """The largest body nginx lets through to the upload form: one upload, or a batch's total
-    (PIXELFORGE_BATCH_MAX_BYTES), plus the form's other fields. The site explains anything
+    """The largest body nginx lets through to the upload form (PIXELFORGE_MAX_BODY_MB: one
+    upload or a batch's total, plus the form's other fields). The site explains anything
     larger up to this; beyond it nginx answers 413 by itself."""
-    batch_mb = math.ceil(settings.PIXELFORGE_BATCH_MAX_BYTES / 1024 / 1024)
-    return max(settings.PIXELFORGE_MAX_UPLOAD_MB, batch_mb) + FORM_ROOM_MB
+    return settings.PIXELFORGE_MAX_BODY_MB
 
 
 def single_body_mb() -> int:
     """Every other URL (the API, the result page's background image): one file at most."""
-    return settings.PIXELFORGE_MAX_UPLOAD_MB + FORM_ROOM_MB
+    return settings.PIXELFORGE_MAX_UPLOAD_MB + settings.PIXELFORGE_FORM_ROOM_MB
 
 
 def site_config(
