@@ -4,9 +4,18 @@ front, and error bodies under /api/."""
 
 from __future__ import annotations
 
+import contextlib
 import http.client
+import json
 import shutil
+import socket
+import ssl
+import subprocess
 import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
 
 import pytest
 
@@ -81,3 +90,157 @@ def test_early_answers_do_not_break_other_visitors_posts(tmp_path):
         assert 502 not in visitors, visitors
         assert 502 not in seen
         assert {429, 415} <= set(seen)
+
+
+def raw_answer(base: str, request: bytes) -> tuple[int, dict[str, str], bytes]:
+    """Send ``request`` as is; the status, headers and body of the answer."""
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(request)
+        data = b""
+        with contextlib.suppress(ConnectionResetError):  # nginx resets an unread body
+            while chunk := sock.recv(65536):
+                data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode().split("\r\n")
+    headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+    return int(lines[0].split()[1]), headers, body
+
+
+def test_nginx_answers_the_api_in_json_and_keeps_its_version_to_itself(tmp_path):
+    with servers.proxied_site(tmp_path) as base:
+        status, headers, body = raw_answer(
+            base,
+            b"POST /api/v1/remove-background HTTP/1.1\r\nHost: localhost\r\n"
+            b"Connection: close\r\nContent-Type: multipart/form-data; boundary=x\r\n"
+            b"Content-Length: 62914560\r\n\r\n",
+        )
+        assert status == 413
+        assert headers["content-type"] == "application/json"
+        assert json.loads(body)["errors"][0]["code"] == "file_too_large"
+        assert headers["server"] == "nginx"  # was nginx/1.22.1
+        with pytest.raises(urllib.error.HTTPError) as missing:
+            urllib.request.urlopen(base + "/api/v1/jobs/not-a-code", timeout=10)
+        assert missing.value.code == 404
+        assert json.loads(missing.value.read())["errors"][0]["code"] == "job_not_found"
+
+
+SLOW = 100
+
+
+def test_slow_bodies_from_one_address_are_limited_and_visitors_still_answered(tmp_path):
+    # 1,022 connections trickling a body from one host took all of nginx's 1,024 worker
+    # connections. Now one address may have 32 requests in progress; more get 429 at once
+    # (and their connections end within the 5 s lingering time). The attacker is 127.0.0.2,
+    # the visitor 127.0.0.1: loopback only.
+    with servers.proxied_site(tmp_path) as base:
+        port = int(base.rsplit(":", 1)[1])
+        sockets: list[socket.socket] = []
+        stop = threading.Event()
+        try:
+            for _ in range(SLOW):
+                sock = socket.socket()
+                sock.settimeout(5)
+                sock.bind(("127.0.0.2", 0))
+                sock.connect(("127.0.0.1", port))
+                sock.sendall(
+                    b"POST /tools/remove-background/ HTTP/1.1\r\nHost: localhost\r\n"
+                    b"Content-Type: multipart/form-data; boundary=x\r\n"
+                    b"Content-Length: 1000000\r\n\r\n0123456789"
+                )
+                sock.setblocking(False)  # peeks and trickles below never wait
+                sockets.append(sock)
+
+            def trickle() -> None:
+                while not stop.wait(1.0):
+                    for sock in sockets:
+                        with contextlib.suppress(OSError):
+                            sock.send(b"0123456789")
+
+            thread = threading.Thread(target=trickle, daemon=True)
+            thread.start()
+            time.sleep(2)
+            refused = 0
+            for sock in sockets:
+                with contextlib.suppress(OSError):
+                    if sock.recv(12, socket.MSG_PEEK) == b"HTTP/1.1 429":
+                        refused += 1
+            assert refused == SLOW - 32
+            for _ in range(3):
+                with urllib.request.urlopen(base + "/healthz", timeout=5) as response:
+                    assert response.status == 200
+        finally:
+            stop.set()
+            for sock in sockets:
+                sock.close()
+
+
+PRODUCTION = {
+    "DJANGO_DEBUG": "false",
+    "DJANGO_SECRET_KEY": "k3y-" + "x7Qp9vR2mT5wZ8bN4cF6hJ1lD3sG0aE" * 2,
+    "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+    "DJANGO_BEHIND_TLS_PROXY": "true",
+}
+
+
+def get(url: str, **headers: str) -> tuple[int, str]:
+    """Status and Location of a GET, redirects not followed (TLS not verified: a test cert)."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme == "https":
+        context = ssl._create_unverified_context()
+        connection = http.client.HTTPSConnection(parts.hostname, parts.port, context=context)
+    else:
+        connection = http.client.HTTPConnection(parts.hostname, parts.port)
+    try:
+        connection.request("GET", parts.path, headers=headers)
+        response = connection.getresponse()
+        response.read()
+        return response.status, response.getheader("Location", "")
+    finally:
+        connection.close()
+
+
+def test_behind_a_tls_terminator_https_requests_are_not_redirected(tmp_path):
+    # The template replaced the terminator's X-Forwarded-Proto: https with nginx's own "http",
+    # so Django answered 301 to https for ever.
+    with servers.proxied_site(tmp_path, PIXELFORGE_TRUSTED_PROXY_COUNT="2", **PRODUCTION) as base:
+        url = base + "/api/openapi.json"
+        assert get(url, **{"X-Forwarded-Proto": "https"})[0] == 200
+        status, location = get(url, **{"X-Forwarded-Proto": "http"})
+        assert status == 301 and location.startswith("https://")
+
+
+def test_nginx_terminating_tls_sends_plain_http_to_https_and_ignores_a_forged_header(tmp_path):
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    tls_port = servers.free_port()
+    tls = ("--tls-listen", f"127.0.0.1:{tls_port}", "--tls-certificate", str(cert))
+    with servers.proxied_site(
+        tmp_path,
+        nginx_args=(*tls, "--tls-key", str(key)),
+        PIXELFORGE_TRUSTED_PROXY_COUNT="1",
+        **PRODUCTION,
+    ) as base:
+        servers.wait_for_port(tls_port)
+        assert get(f"https://127.0.0.1:{tls_port}/api/openapi.json")[0] == 200
+        status, location = get(base + "/api/openapi.json", **{"X-Forwarded-Proto": "https"})
+        assert status == 301 and location.startswith("https://")  # a client cannot claim TLS
