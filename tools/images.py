@@ -10,7 +10,7 @@ from django.conf import settings
 from PIL import Image
 
 from tools import pipeline
-from tools.pipeline.decode import check_size, open_allowed
+from tools.pipeline.decode import check_size, open_allowed, too_large
 
 
 def site_limits() -> pipeline.DecodeLimits:
@@ -61,6 +61,8 @@ def check_within_limits(source: BinaryIO) -> pipeline.Decoded | HeaderChecked:
     try:
         with open_allowed(source) as header:
             width, height = header.size
+    except pipeline.ImageTooLarge as exc:
+        raise too_large(str(exc), limits) from None
     except Exception:
         width = height = 0  # unreadable: the full decode gives the message
     if width * height > settings.PIXELFORGE_WEB_DECODE_PIXELS:

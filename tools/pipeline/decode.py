@@ -128,6 +128,11 @@ def open_allowed(fp: BinaryIO) -> ImageFile.ImageFile:
         fp.seek(0)
         try:
             return factory(fp, "")
+        except Image.DecompressionBombError:
+            # Pillow's own limit (about 179 MP, far over any site limit) fired while opening:
+            # some plugins (WebP) check it before we can read the declared size.
+            # The message is what it declares; callers say what is allowed (too_large).
+            raise ImageTooLarge(f"over {2 * Image.MAX_IMAGE_PIXELS / 1e6:.0f} megapixels") from None
         except (SyntaxError, IndexError, TypeError, struct.error):
             continue  # claimed by its signature but not that format after all
     raise UnreadableImage(f"This file is not an image we can read. Upload a {ACCEPTED} file.")
@@ -138,12 +143,18 @@ def check_size(width: int, height: int, limits: DecodeLimits) -> None:
     if width <= 0 or height <= 0:
         raise _unreadable(f"it declares an empty size of {width} x {height}")
     if width * height > limits.max_input_pixels:
-        raise ImageTooLarge(
-            f"This image is {width} x {height} pixels; this site takes images up to "
-            f"{limits.max_input_pixels / 1e6:.0f} megapixels and scales them down to at most "
-            f"{limits.max_side} pixels on the longest side and {limits.max_pixels / 1e6:.0f} "
-            "megapixels. Resize it and try again."
-        )
+        raise too_large(f"{width} x {height} pixels", limits)
+
+
+def too_large(declared: str, limits: DecodeLimits) -> ImageTooLarge:
+    """The error for an image that declares ``declared`` ("6000 x 6000 pixels"): what the
+    site takes, and what to do."""
+    return ImageTooLarge(
+        f"This image is {declared}; this site takes images up to "
+        f"{limits.max_input_pixels / 1e6:.0f} megapixels and scales them down to at most "
+        f"{limits.max_side} pixels on the longest side and {limits.max_pixels / 1e6:.0f} "
+        "megapixels. Resize it and try again."
+    )
 
 
 def _to_8bit(image: Image.Image) -> Image.Image:
@@ -230,6 +241,8 @@ def decode_image(source: bytes | BinaryIO | Path, *, limits: DecodeLimits) -> De
             opened = open_allowed(fp)
         except UnreadableImage:
             raise
+        except ImageTooLarge as exc:
+            raise too_large(str(exc), limits) from None
         except Exception as exc:  # whatever a plugin raises on a hostile file: unreadable
             raise _unreadable(str(exc) or type(exc).__name__) from exc
         with opened:
