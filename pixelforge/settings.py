@@ -183,8 +183,9 @@ SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", not DEBUG)
 if env_bool("DJANGO_BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# Rate limits, counters and locks live in the default cache, shared by every process: by default
-# a folder on this host; several hosts need a shared one (redis:// or memcached://).
+# The default cache, shared by every process: by default a folder on this host; several hosts
+# need a shared one (redis:// or memcached://). Rate limits and locks use it only when it counts
+# atomically (Redis, memcached), else the database (tools/services/counters.py).
 CACHES = {"default": cache_from_url(env_str("DJANGO_CACHE_URL", f"file://{BASE_DIR / '.cache'}"))}
 
 # Background work (tools/tasks.py) through Django's Tasks API. "database": the jobs table in
@@ -240,9 +241,6 @@ PIXELFORGE_MAX_UPLOAD_MB = env_int("PIXELFORGE_MAX_UPLOAD_MB", 25, minimum=1)
 PIXELFORGE_MAX_PIXELS = env_int("PIXELFORGE_MAX_PIXELS", 40_000_000, minimum=1)
 PIXELFORGE_MAX_SIDE = env_int("PIXELFORGE_MAX_SIDE", 12_000, minimum=1)
 PIXELFORGE_MAX_INPUT_PIXELS = env_int("PIXELFORGE_MAX_INPUT_PIXELS", 120_000_000, minimum=1)
-# The web process decodes an upload up to this many pixels to check it; a larger one has only
-# its header checked there, and the worker decodes it (web processes stay small).
-PIXELFORGE_WEB_DECODE_PIXELS = env_int("PIXELFORGE_WEB_DECODE_PIXELS", 4_000_000, minimum=1)
 # Rate limits (tools/ratelimit.py): client address is REMOTE_ADDR, or the X-Forwarded-For entry
 # this many hops from the right when that many trusted proxies sit in front.
 PIXELFORGE_TRUSTED_PROXY_COUNT = env_int("PIXELFORGE_TRUSTED_PROXY_COUNT", 0, minimum=0)

@@ -106,7 +106,7 @@ class Decoded:
         )
 
 
-def _unreadable(detail: str) -> UnreadableImage:
+def unreadable(detail: str) -> UnreadableImage:
     return UnreadableImage(
         f"This file could not be read as an image ({detail}). Upload a {ACCEPTED} file."
     )
@@ -141,7 +141,7 @@ def open_allowed(fp: BinaryIO) -> ImageFile.ImageFile:
 def check_size(width: int, height: int, limits: DecodeLimits) -> None:
     """Raise ImageTooLarge when the declared size is over ``max_input_pixels``."""
     if width <= 0 or height <= 0:
-        raise _unreadable(f"it declares an empty size of {width} x {height}")
+        raise unreadable(f"it declares an empty size of {width} x {height}")
     if width * height > limits.max_input_pixels:
         raise too_large(f"{width} x {height} pixels", limits)
 
@@ -244,7 +244,7 @@ def decode_image(source: bytes | BinaryIO | Path, *, limits: DecodeLimits) -> De
         except ImageTooLarge as exc:
             raise too_large(str(exc), limits) from None
         except Exception as exc:  # whatever a plugin raises on a hostile file: unreadable
-            raise _unreadable(str(exc) or type(exc).__name__) from exc
+            raise unreadable(str(exc) or type(exc).__name__) from exc
         with opened:
             size = opened.size
             check_size(*size, limits)
@@ -253,7 +253,7 @@ def decode_image(source: bytes | BinaryIO | Path, *, limits: DecodeLimits) -> De
             except (Image.DecompressionBombError, MemoryError) as exc:
                 raise ImageTooLarge(f"This image is too large to decode ({exc}).") from exc
             except Exception as exc:  # a damaged file, whichever library noticed
-                raise _unreadable(str(exc) or type(exc).__name__) from exc
+                raise unreadable(str(exc) or type(exc).__name__) from exc
     finally:
         if handle is not None:
             handle.close()
