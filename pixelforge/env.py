@@ -9,6 +9,8 @@ dropped; giving both NAME and NAME_FILE is an error.
 from __future__ import annotations
 
 import os
+import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -71,6 +73,65 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
 def env_path(name: str, default: Path) -> Path:
     raw = _raw(name)
     return Path(raw).expanduser().resolve() if raw else default
+
+
+@dataclass(frozen=True)
+class Rate:
+    limit: int  # requests allowed per window
+    window: int  # seconds
+
+
+RATE_UNITS = {
+    "s": 1,
+    "sec": 1,
+    "second": 1,
+    "m": 60,
+    "min": 60,
+    "minute": 60,
+    "h": 3600,
+    "hour": 3600,
+    "d": 86400,
+    "day": 86400,
+}
+_RATE = re.compile(r"\s*(\d{1,9})\s*/\s*(\d{0,9})\s*([a-z]+)\s*", re.IGNORECASE)
+
+
+def parse_rate(text: str | None) -> Rate | None:
+    """Parse "30/min", "100/hour", "5/10s" or "1000/day"; None for "", "0" or "0/min" (off).
+
+    Raises ImproperlyConfigured on anything else, so a bad setting fails loudly.
+    """
+    if text is None or text.strip() in ("", "0"):
+        return None
+    match = _RATE.fullmatch(text)
+    unit = _unit_seconds(match.group(3)) if match else None
+    if not match or unit is None:
+        raise ImproperlyConfigured(
+            f"{text!r} is not a rate; use COUNT/PERIOD such as 30/min, 500/hour or 5/10s."
+        )
+    limit, multiple = int(match.group(1)), int(match.group(2) or 1)
+    if limit == 0:
+        return None
+    if multiple == 0:
+        raise ImproperlyConfigured(f"{text!r} has a zero-length period.")
+    return Rate(limit=limit, window=multiple * unit)
+
+
+def _unit_seconds(word: str) -> int | None:
+    word = word.lower()
+    if word not in RATE_UNITS and len(word) > 3 and word.endswith("s"):
+        word = word[:-1]  # "mins", "hours", "seconds"
+    return RATE_UNITS.get(word)
+
+
+def env_rate(name: str, default: str) -> str:
+    """A rate string ("COUNT/PERIOD", "" or "0" = off), checked now: a bad one stops start-up."""
+    value = env_str(name, default)
+    try:
+        parse_rate(value)
+    except ImproperlyConfigured as exc:
+        raise ImproperlyConfigured(f"{name}: {exc}") from None
+    return value
 
 
 CACHE_BACKENDS = {

@@ -1,5 +1,6 @@
-"""Health checks: is the database answering, is the default model file in place, and can job
-files be written?"""
+"""Health checks: what the site needs to take an upload. Is the database answering, is the
+default model file in place, is the queue reachable (Redis, with the RQ backend; the cache
+that keeps rate limits, when it is Redis or memcached), and can job files be written?"""
 
 from __future__ import annotations
 
@@ -65,5 +66,44 @@ def storage_problem() -> str | None:
     return None
 
 
+QUEUE_TIMEOUT_SECONDS = 2.0
+
+
+def queue_problem() -> str | None:
+    """With the RQ backend, jobs are queued in Redis: is it answering?"""
+    if settings.PIXELFORGE_TASKS_BACKEND != "rq":
+        return None  # the database backend's queue is the jobs table: database_problem
+    import redis
+
+    client = redis.Redis.from_url(
+        settings.PIXELFORGE_REDIS_URL,
+        socket_connect_timeout=QUEUE_TIMEOUT_SECONDS,
+        socket_timeout=QUEUE_TIMEOUT_SECONDS,
+    )
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        return f"queue (Redis) unavailable: {exc.__class__.__name__}"
+    finally:
+        client.close()
+    return None
+
+
+def limits_problem() -> str | None:
+    """Rate limits and locks live in a Redis or memcached cache when one is configured
+    (tools/services/counters.py): is it answering?"""
+    from tools.services.counters import shared_cache
+
+    cache = shared_cache()
+    if cache is None:
+        return None  # in the database: database_problem
+    try:
+        cache.get("pixelforge:health")
+    except Exception as exc:  # each cache library raises its own errors
+        return f"cache for rate limits unavailable: {exc.__class__.__name__}"
+    return None
+
+
 def problems() -> list[str]:
-    return [p for p in (database_problem(), model_problem(), storage_problem()) if p]
+    checks = (database_problem, model_problem, queue_problem, limits_problem, storage_problem)
+    return [problem for check in checks if (problem := check())]

@@ -47,3 +47,34 @@ class HealthCheckMiddleware:
 
             return healthz(request)
         return self.get_response(request)
+
+
+class DrainBodyMiddleware:
+    """Read what is left of a request's body after its answer, up to the largest body nginx
+    lets through.
+
+    A view that answers early (429 over a rate limit, 415, 413) leaves the body unread;
+    gunicorn then drains at most 64 KB and closes the connection, which nginx keeps for the
+    next request, so another visitor's POST on it fails with 502. Reading the rest keeps the
+    connection usable (nginx already holds the whole body: this costs a copy on loopback).
+    A body announced larger than that is left alone, and gunicorn closes its connection.
+    """
+
+    CHUNK = 256 * 1024
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        try:
+            announced = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return response
+        if 0 < announced <= settings.PIXELFORGE_MAX_BODY_MB * 1024 * 1024:
+            try:
+                while request.read(self.CHUNK):
+                    pass
+            except OSError:  # the client went away: gunicorn closes the connection anyway
+                pass
+        return response

@@ -13,7 +13,15 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from pixelforge.env import cache_from_url, env_bool, env_int, env_list, env_path, env_str
+from pixelforge.env import (
+    cache_from_url,
+    env_bool,
+    env_int,
+    env_list,
+    env_path,
+    env_rate,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -47,6 +55,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "pixelforge.middleware.DrainBodyMiddleware",  # outermost: after any answer, even an early one
     "pixelforge.middleware.HealthCheckMiddleware",  # first: no Host check, no HTTPS redirect
     "django.middleware.security.SecurityMiddleware",
     "pixelforge.middleware.SecurityHeadersMiddleware",
@@ -175,8 +184,9 @@ SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", not DEBUG)
 if env_bool("DJANGO_BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# Rate limits, counters and locks live in the default cache, shared by every process: by default
-# a folder on this host; several hosts need a shared one (redis:// or memcached://).
+# The default cache, shared by every process: by default a folder on this host; several hosts
+# need a shared one (redis:// or memcached://). Rate limits and locks use it only when it counts
+# atomically (Redis, memcached), else the database (tools/services/counters.py).
 CACHES = {"default": cache_from_url(env_str("DJANGO_CACHE_URL", f"file://{BASE_DIR / '.cache'}"))}
 
 # Background work (tools/tasks.py) through Django's Tasks API. "database": the jobs table in
@@ -232,24 +242,20 @@ PIXELFORGE_MAX_UPLOAD_MB = env_int("PIXELFORGE_MAX_UPLOAD_MB", 25, minimum=1)
 PIXELFORGE_MAX_PIXELS = env_int("PIXELFORGE_MAX_PIXELS", 40_000_000, minimum=1)
 PIXELFORGE_MAX_SIDE = env_int("PIXELFORGE_MAX_SIDE", 12_000, minimum=1)
 PIXELFORGE_MAX_INPUT_PIXELS = env_int("PIXELFORGE_MAX_INPUT_PIXELS", 120_000_000, minimum=1)
-# The web process decodes an upload up to this many pixels to check it; a larger one has only
-# its header checked there, and the worker decodes it (web processes stay small).
-PIXELFORGE_WEB_DECODE_PIXELS = env_int("PIXELFORGE_WEB_DECODE_PIXELS", 4_000_000, minimum=1)
 # Rate limits (tools/ratelimit.py): client address is REMOTE_ADDR, or the X-Forwarded-For entry
 # this many hops from the right when that many trusted proxies sit in front.
 PIXELFORGE_TRUSTED_PROXY_COUNT = env_int("PIXELFORGE_TRUSTED_PROXY_COUNT", 0, minimum=0)
 PIXELFORGE_RATELIMIT_CACHE = env_str("PIXELFORGE_RATELIMIT_CACHE", "default")
-PIXELFORGE_RATELIMIT_ALGORITHM = env_str("PIXELFORGE_RATELIMIT_ALGORITHM", "fixed")  # or sliding
 # HTTP API (/api/): "COUNT/PERIOD" per client address, e.g. 30/min or 500/hour; 0 or "" = off.
-PIXELFORGE_API_RATE_LIMIT = env_str("PIXELFORGE_API_RATE_LIMIT", "30/min")
+PIXELFORGE_API_RATE_LIMIT = env_rate("PIXELFORGE_API_RATE_LIMIT", "30/min")
 # Comma-separated keys; when set, the API requires X-API-Key or Authorization: Bearer.
 PIXELFORGE_API_KEYS = env_list("PIXELFORGE_API_KEYS")
 # Uploads to the web form: "COUNT/PERIOD" per client address, e.g. 20/min; 0 or "" = off.
-PIXELFORGE_UPLOAD_RATE_LIMIT = env_str("PIXELFORGE_UPLOAD_RATE_LIMIT", "20/min")
+PIXELFORGE_UPLOAD_RATE_LIMIT = env_rate("PIXELFORGE_UPLOAD_RATE_LIMIT", "20/min")
 # Sign-in attempts on the admin login per client address; 0 or "" = off.
-PIXELFORGE_ADMIN_LOGIN_RATE_LIMIT = env_str("PIXELFORGE_ADMIN_LOGIN_RATE_LIMIT", "10/15min")
+PIXELFORGE_ADMIN_LOGIN_RATE_LIMIT = env_rate("PIXELFORGE_ADMIN_LOGIN_RATE_LIMIT", "10/15min")
 # Refine requests (brush strokes, undo) per client address; each costs up to about a second.
-PIXELFORGE_REFINE_RATE_LIMIT = env_str("PIXELFORGE_REFINE_RATE_LIMIT", "120/min")
+PIXELFORGE_REFINE_RATE_LIMIT = env_rate("PIXELFORGE_REFINE_RATE_LIMIT", "120/min")
 # How long a refine request waits for its worker before telling the visitor to reload.
 PIXELFORGE_REFINE_WAIT_SECONDS = env_int("PIXELFORGE_REFINE_WAIT_SECONDS", 30, minimum=1)
 # Django's request limits, derived from the upload limit. Files are capped while they are read
@@ -264,6 +270,13 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 100  # the busiest form (background choice) has 
 # bytes in one upload; more gets a clear message (and nginx's client_max_body_size follows).
 PIXELFORGE_BATCH_MAX_FILES = env_int("PIXELFORGE_BATCH_MAX_FILES", 20, minimum=1)
 PIXELFORGE_BATCH_MAX_BYTES = env_int("PIXELFORGE_BATCH_MAX_BYTES", 200 * 1024 * 1024, minimum=1)
+# The largest request body: a batch's total (or one file) plus room for the form's other
+# fields. nginx's client_max_body_size on the upload form (`manage.py nginx_config`); the web
+# process reads and drops what an early answer (429, 415) left unread, up to this.
+PIXELFORGE_FORM_ROOM_MB = 2
+PIXELFORGE_MAX_BODY_MB = (
+    max(PIXELFORGE_MAX_UPLOAD_MB, -(-PIXELFORGE_BATCH_MAX_BYTES // 2**20)) + PIXELFORGE_FORM_ROOM_MB
+)
 # Django's own cap is a backstop: the upload handler counts and refuses files past the limit
 # with a message; beyond twice the limit Django stops reading the body.
 DATA_UPLOAD_MAX_NUMBER_FILES = max(4, 2 * PIXELFORGE_BATCH_MAX_FILES)
@@ -279,7 +292,7 @@ PIXELFORGE_API_WAIT_SECONDS = env_int("PIXELFORGE_API_WAIT_SECONDS", 120, minimu
 # A job whose worker has not reported for this long is failed by the sweep (a killed worker).
 PIXELFORGE_JOB_STALE_SECONDS = env_int("PIXELFORGE_JOB_STALE_SECONDS", 30, minimum=5)
 # Background changes and downloads per client address ("COUNT/PERIOD"; 0 or "" = off).
-PIXELFORGE_RENDER_RATE_LIMIT = env_str("PIXELFORGE_RENDER_RATE_LIMIT", "60/min")
+PIXELFORGE_RENDER_RATE_LIMIT = env_rate("PIXELFORGE_RENDER_RATE_LIMIT", "60/min")
 # /metrics (Prometheus): open to loopback addresses, or to `Authorization: Bearer <token>`.
 PIXELFORGE_METRICS_TOKEN = env_str("PIXELFORGE_METRICS_TOKEN")
 # onnxruntime execution providers, in order of preference (CUDAExecutionProvider needs

@@ -105,6 +105,15 @@ def rgb48_png(width: int = 96, height: int = 64) -> bytes:
     )
 
 
+def webp_with_declared_size(width: int, height: int) -> bytes:
+    """A 1 x 1 lossless WebP behind a VP8X header that declares ``width`` x ``height``."""
+    vp8x = b"\x10\x00\x00\x00" + (width - 1).to_bytes(3, "little")
+    vp8x += (height - 1).to_bytes(3, "little")
+    small = _encode(Image.new("RGB", (1, 1)), "WEBP", lossless=True)
+    body = b"WEBP" + b"VP8X" + struct.pack("<I", len(vp8x)) + vp8x + small[12:]
+    return b"RIFF" + struct.pack("<I", len(body)) + body
+
+
 def jpeg_with_declared_size(width: int, height: int) -> bytes:
     """A small real JPEG whose SOF0 header is patched to declare another size."""
     data = bytearray(_encode(scene((64, 48)), "JPEG", quality=80))
@@ -249,6 +258,13 @@ def corpus() -> list[Case]:
             "jpeg-bomb-header",
             "bomb.jpg",
             jpeg_with_declared_size(60_000, 60_000),
+            TOO_LARGE,
+            tags=frozenset({"bomb"}),
+        ),
+        Case(
+            "webp-bomb-header",
+            "bomb.webp",
+            webp_with_declared_size(60_000, 60_000),
             TOO_LARGE,
             tags=frozenset({"bomb"}),
         ),

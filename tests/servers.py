@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
@@ -78,3 +80,62 @@ def stop(process: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+
+
+@contextlib.contextmanager
+def proxied_site(
+    tmp_path: Path, *, workers: int = 1, threads: int = 2, nginx_args: tuple[str, ...] = (), **extra
+) -> Iterator[str]:
+    """gunicorn behind a real nginx from the project's template (manage.py nginx_config
+    --standalone), on loopback ports; yields nginx's base URL. ``extra``: environment values."""
+    media, cache, static, run = (tmp_path / name for name in ("media", "cache", "static", "run"))
+    for folder in (media, cache, static, run):
+        folder.mkdir(exist_ok=True)
+    env = site_env(media, cache, DJANGO_STATIC_ROOT=str(static), **extra)
+    web_port, proxy_port = free_port(), free_port()
+    gunicorn = start(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            "gunicorn.conf.py",
+            "pixelforge.wsgi",
+            "--bind",
+            f"127.0.0.1:{web_port}",
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+        ],
+        {**env, "GUNICORN_ACCESS_LOG": ""},
+        run / "gunicorn.log",
+    )
+    config = subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "nginx_config",
+            "--listen",
+            f"127.0.0.1:{proxy_port}",
+            "--upstream",
+            f"127.0.0.1:{web_port}",
+            "--standalone",
+            str(run),
+            *nginx_args,
+        ],
+        cwd=REPO,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    (run / "nginx.conf").write_text(config)
+    nginx = start(["nginx", "-c", str(run / "nginx.conf"), "-p", str(run)], env, run / "nginx.out")
+    try:
+        wait_for_port(web_port)
+        wait_for_port(proxy_port)
+        yield f"http://127.0.0.1:{proxy_port}"
+    finally:
+        stop(nginx)
+        stop(gunicorn)

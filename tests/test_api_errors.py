@@ -18,10 +18,12 @@ from tests.api_support import (
     subject_image,
     upload,
 )
+from tests.conftest import REPO
 from tests.faults import SOLVER_MESSAGE
 from tools import pipeline
 from tools.api import service
 from tools.api.errors import ERRORS
+from tools.models import Job
 
 pytestmark = pytest.mark.django_db
 
@@ -74,12 +76,23 @@ def test_it_wants_image_file(client):
         ("crop_margin", "2001"),
         ("crop_margin", "101%"),
         ("crop_margin", "1.5px"),
+        ("crop_margin", "9" * 5000),  # past Python's int() digit limit: was a 500
+        ("crop_margin", "9" * 5000 + "%"),
     ],
 )
 def test_it_rejects_a_bad_value(client, field, value):
     error = error_of(post(client, PHOTO, **{field: value}), 400, "invalid_parameter", field)
     detail = error["detail"].lower()
     assert field.split("_")[-1] in detail or value.lower() in detail
+
+
+def test_a_model_that_is_not_installed_is_refused_at_once(client, settings, tmp_path):
+    # Before, the job was queued and the call waited for it to fail (up to 120 s).
+    (tmp_path / "isnet.onnx").symlink_to(REPO / "models" / "isnet.onnx")
+    settings.PIXELFORGE_MODELS_DIR = tmp_path
+    error = error_of(post(client, PHOTO, model="u2netp"), 503, "model_unavailable", "model")
+    assert "u2netp model is not installed on this server" in error["detail"]
+    assert not Job.objects.exists()
 
 
 def test_it_rejects_two_backgrounds(client):
@@ -130,11 +143,13 @@ def test_it_says_a_file_over_the_upload_limit_is_too_large(client, settings):
 
 def test_it_refuses_a_body_far_over_the_limit_before_reading_it(client, settings):
     settings.PIXELFORGE_MAX_UPLOAD_MB = 1
-    body = encode_multipart(BOUNDARY, {"image_file": upload(PHOTO)})
-    response = client.generic(
-        "POST", URL, body, content_type=MULTIPART_CONTENT, CONTENT_LENGTH=str(50 * 1024 * 1024)
-    )
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # refused unread over 4 MB
+    body = encode_multipart(BOUNDARY, {"image_file": upload(PHOTO + bytes(5 * 1024 * 1024))})
+    response = client.generic("POST", URL, body, content_type=MULTIPART_CONTENT)
     error_of(response, 413, "file_too_large")
+    # The rest of the body is read and dropped after the answer (DrainBodyMiddleware), so a
+    # connection nginx keeps stays usable; the whole of it was consumed.
+    assert response.wsgi_request._stream.read(1) == b""
 
 
 def test_it_says_an_oversized_text_field_is_too_large(client, settings):

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 
 import pytest
 from django.db import OperationalError, connection
 
 from pixelforge import health
+from tests import servers
 
 
 @pytest.mark.django_db
@@ -76,3 +78,46 @@ def test_a_load_balancer_reaches_it_by_address_over_plain_http(client, settings)
     assert response.json() == {"status": "ok"}
     assert client.get("/", HTTP_HOST="10.0.0.7:8000").status_code == 400  # others still are
     assert client.get("/", HTTP_HOST="pixelforge.example").status_code == 301
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    if not shutil.which("redis-server"):
+        pytest.skip("redis-server is not installed")
+    port = servers.free_port()
+    process = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        servers.wait_for_port(port)
+        yield process, f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.kill()
+        process.wait()
+
+
+@pytest.mark.django_db
+def test_it_is_503_when_redis_the_configured_queue_is_down(client, settings, redis_server):
+    # It answered 200 while RQ's Redis was down, and every upload then failed.
+    process, url = redis_server
+    settings.PIXELFORGE_TASKS_BACKEND = "rq"
+    settings.PIXELFORGE_REDIS_URL = url
+    assert client.get("/healthz").status_code == 200
+    process.kill()
+    process.wait()
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["problems"] == ["queue (Redis) unavailable: ConnectionError"]

@@ -22,7 +22,8 @@ def test_unknown_page_uses_the_site_404(client):
     assert "couldn't find that page" in response.content.decode()
 
 
-def test_manage_check_passes():
+def test_manage_check_passes(settings):
+    settings.DEBUG = True  # the tests' per-process memory cache is refused in production only
     call_command("check", fail_level="WARNING")
 
 

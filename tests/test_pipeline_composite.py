@@ -18,6 +18,7 @@ from tools.pipeline import (
     find_subjects,
     parse_hex_color,
     parse_margin,
+    parse_size,
     render,
     subject_bbox,
 )
@@ -213,8 +214,14 @@ def test_option_errors_name_their_field(kwargs, field):
     assert info.value.field == field
 
 
-@pytest.mark.parametrize("text", ["abc", "2001", "101%"])
+@pytest.mark.parametrize("text", ["abc", "2001", "101%", "9" * 5000, "9" * 5000 + "%"])
 def test_margin_errors_name_their_field(text):
     with pytest.raises(OptionError) as info:
         parse_margin(text)
     assert info.value.field == "margin"
+
+
+def test_a_size_of_thousands_of_digits_is_an_option_error():
+    with pytest.raises(OptionError) as info:
+        parse_size("9" * 5000 + "x10")
+    assert info.value.field == "size"

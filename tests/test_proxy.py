@@ -31,64 +31,17 @@ GENEROUS_SECONDS = 5.0  # a page view must never wait for the slow clients
 
 @pytest.fixture
 def proxied_site(tmp_path):
-    media, cache, static, run = (tmp_path / name for name in ("media", "cache", "static", "run"))
-    for folder in (media, cache, static, run):
-        folder.mkdir()
-    env = servers.site_env(media, cache, DJANGO_STATIC_ROOT=str(static))
+    static = tmp_path / "static"
+    static.mkdir()
+    env = servers.site_env(tmp_path / "media", tmp_path / "cache", DJANGO_STATIC_ROOT=str(static))
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
         cwd=REPO,
         env=env,
         check=True,
     )
-    web_port, proxy_port = servers.free_port(), servers.free_port()
-    gunicorn = servers.start(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-c",
-            "gunicorn.conf.py",
-            "pixelforge.wsgi",
-            "--bind",
-            f"127.0.0.1:{web_port}",
-            "--workers",
-            "1",
-            "--threads",
-            "2",
-        ],
-        {**env, "GUNICORN_ACCESS_LOG": ""},
-        run / "gunicorn.log",
-    )
-    config = subprocess.run(
-        [
-            sys.executable,
-            "manage.py",
-            "nginx_config",
-            "--listen",
-            f"127.0.0.1:{proxy_port}",
-            "--upstream",
-            f"127.0.0.1:{web_port}",
-            "--standalone",
-            str(run),
-        ],
-        cwd=REPO,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    (run / "nginx.conf").write_text(config)
-    nginx = servers.start(
-        ["nginx", "-c", str(run / "nginx.conf"), "-p", str(run)], env, run / "nginx.out"
-    )
-    try:
-        servers.wait_for_port(web_port)
-        servers.wait_for_port(proxy_port)
-        yield f"http://127.0.0.1:{proxy_port}", static
-    finally:
-        servers.stop(nginx)
-        servers.stop(gunicorn)
+    with servers.proxied_site(tmp_path) as base:
+        yield base, static
 
 
 def timed_get(url: str) -> tuple[int, float]:

@@ -1,13 +1,19 @@
-"""tools.ratelimit: rate strings, client addresses, fixed and sliding windows."""
+"""tools.ratelimit: rate strings, client addresses, the fixed window, shared counters."""
 
 from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connections
 from django.test import RequestFactory
 
+from tools.models import Counter
 from tools.ratelimit import Rate, check_rate, check_setting_rate, client_address, parse_rate
+from tools.services import counters
 
 
 @pytest.fixture(autouse=True)
@@ -95,46 +101,61 @@ def test_scopes_and_addresses_are_counted_apart():
     assert check_rate(second, scope="api", limit=1, window=60, now=1.0).allowed
 
 
-def test_a_sliding_window_weighs_the_previous_window():
+def test_a_batch_after_a_quiet_window_is_refused_not_a_crash(settings):
+    # The retired sliding window divided by zero here: 18 uploads, then a 5-file batch, with
+    # nothing in the previous window. The setting that chose it is ignored now.
+    settings.PIXELFORGE_RATELIMIT_ALGORITHM = "sliding"
+    settings.MY_RATE = "20/day"
     request = request_from()
-    for t in (10.0, 20.0, 30.0, 40.0):
-        assert check_rate(
-            request, scope="s", limit=4, window=60, algorithm="sliding", now=t
-        ).allowed
-    assert not check_rate(
-        request, scope="s", limit=4, window=60, algorithm="sliding", now=50.0
-    ).allowed
-    # At 66 s the previous window's 4 requests still weigh 4 * 0.9 = 3.6: one more is too many;
-    # at 75 s they weigh 3 and one more fits.
-    denied = check_rate(request, scope="s", limit=4, window=60, algorithm="sliding", now=66.0)
-    assert not denied.allowed
-    assert denied.retry_after == 9
-    retry_at = 66.0 + denied.retry_after
-    assert check_rate(
-        request, scope="s", limit=4, window=60, algorithm="sliding", now=retry_at
-    ).allowed
-    assert not check_rate(
-        request, scope="s", limit=4, window=60, algorithm="sliding", now=retry_at
-    ).allowed
+    for _ in range(18):
+        assert check_setting_rate(request, scope="b", setting="MY_RATE").allowed
+    batch = check_setting_rate(request, scope="b", setting="MY_RATE", cost=5)
+    assert not batch.allowed
+    assert batch.retry_after >= 1
 
 
-def test_a_full_sliding_window_waits_past_its_end():
+FILE_CACHE = "django.core.cache.backends.filebased.FileBasedCache"
+
+
+def at_once(count: int, work) -> list:
+    """Run ``work`` in ``count`` threads released together; their results."""
+    barrier = threading.Barrier(count)
+
+    def run(_: int):
+        barrier.wait()
+        try:
+            return work()
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(count) as pool:
+        return list(pool.map(run, range(count)))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_limit_holds_under_concurrent_requests_with_the_file_cache(settings, tmp_path):
+    # Django's file cache reads, then writes: 28 of 40 passed a limit of 10. Counters go to the
+    # database instead (one INSERT ... ON CONFLICT ... RETURNING each).
+    settings.CACHES = {"default": {"BACKEND": FILE_CACHE, "LOCATION": str(tmp_path)}}
     request = request_from()
-    for _ in range(2):
-        assert check_rate(
-            request, scope="f", limit=2, window=10, algorithm="sliding", now=1.0
-        ).allowed
-    denied = check_rate(request, scope="f", limit=2, window=10, algorithm="sliding", now=2.0)
-    assert not denied.allowed and denied.retry_after >= 8
-    later = 2.0 + denied.retry_after
-    assert check_rate(
-        request, scope="f", limit=2, window=10, algorithm="sliding", now=later
-    ).allowed
+    decisions = at_once(40, lambda: check_rate(request, scope="c", limit=10, window=3600))
+    assert sum(d.allowed for d in decisions) == 10
+    assert sorted(d.remaining for d in decisions)[-10:] == list(range(10))
+    assert Counter.objects.get().value == 40
 
 
-def test_an_unknown_algorithm_is_an_error():
-    with pytest.raises(ValueError):
-        check_rate(request_from(), scope="x", limit=1, window=1, algorithm="leaky")
+@pytest.mark.django_db(transaction=True)
+def test_a_lock_is_taken_once_and_again_after_it_expires(settings, tmp_path):
+    settings.CACHES = {"default": {"BACKEND": FILE_CACHE, "LOCATION": str(tmp_path)}}
+    assert sum(at_once(20, lambda: counters.acquire("tools:sweep", 60))) == 1
+    assert counters.held("tools:sweep")
+    Counter.objects.filter(name="tools:sweep").update(expires=0)  # its time is up
+    assert not counters.held("tools:sweep")
+    assert counters.acquire("tools:sweep", 60)
+    counters.release("tools:sweep")
+    assert counters.acquire("tools:sweep", 60)
+    Counter.objects.update(expires=0)
+    assert counters.purge() == 1
 
 
 def test_it_reads_the_limit_from_a_setting(settings):

@@ -171,10 +171,21 @@ def test_django_request_limits_follow_the_upload_limit():
     assert result.stdout.split() == [str(3 * 1024 * 1024), str(2_097_152), "100", "40"]
 
 
-def test_a_bad_upload_rate_is_a_start_up_error():
-    result = run_manage("check", env={"PIXELFORGE_UPLOAD_RATE_LIMIT": "lots"})
+@pytest.mark.parametrize(
+    "name",
+    [
+        "PIXELFORGE_UPLOAD_RATE_LIMIT",
+        "PIXELFORGE_API_RATE_LIMIT",
+        "PIXELFORGE_ADMIN_LOGIN_RATE_LIMIT",
+        "PIXELFORGE_REFINE_RATE_LIMIT",
+        "PIXELFORGE_RENDER_RATE_LIMIT",
+    ],
+)
+def test_a_bad_rate_is_a_start_up_error(name):
+    # Before, the refine and render rates passed `manage.py check` and every download was a 500.
+    result = settings_in_subprocess("", {name: "60/minn"})
     assert result.returncode != 0
-    assert "pixelforge.E001" in result.stderr
+    assert f"{name}: '60/minn' is not a rate; use COUNT/PERIOD" in result.stderr
 
 
 def test_any_variable_can_be_read_from_a_file(monkeypatch, tmp_path):

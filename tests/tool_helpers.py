@@ -51,3 +51,17 @@ def open_image(data: bytes) -> Image.Image:
     image = Image.open(io.BytesIO(data))
     image.load()
     return image
+
+
+def damaged_png(size: tuple[int, int] = (400, 300)) -> bytes:
+    """A PNG whose header and end are fine and whose pixel data is damaged inside: only a full
+    decode (a worker's) finds it."""
+    import numpy as np
+
+    noise = (np.random.default_rng(7).random((size[1], size[0], 3)) * 255).astype("uint8")
+    out = io.BytesIO()
+    Image.fromarray(noise).save(out, "PNG")
+    data = bytearray(out.getvalue())
+    middle = data.index(b"IDAT") + 50
+    data[middle : middle + 64] = b"\xff" * 64
+    return bytes(data)

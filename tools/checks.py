@@ -1,4 +1,4 @@
-"""System checks for the tool: the upload rate setting and the default model file.
+"""System checks for the tool: the default model file (rate settings: tools/api/checks.py).
 
 A missing or corrupt model is a warning, not an error: the site still starts (no crash loop),
 `/healthz` answers 503 with the same reason, and the log says what to run.
@@ -8,22 +8,9 @@ from __future__ import annotations
 
 import logging
 
-from django.conf import settings
 from django.core import checks
-from django.core.exceptions import ImproperlyConfigured
-
-from tools.ratelimit import parse_rate
 
 log = logging.getLogger("tools")
-
-
-@checks.register()
-def check_upload_rate(app_configs: object = None, **kwargs: object) -> list[checks.CheckMessage]:
-    try:
-        parse_rate(settings.PIXELFORGE_UPLOAD_RATE_LIMIT)
-    except ImproperlyConfigured as exc:
-        return [checks.Error(str(exc), id="pixelforge.E001", obj="PIXELFORGE_UPLOAD_RATE_LIMIT")]
-    return []
 
 
 @checks.register()

@@ -5,15 +5,12 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from PIL import Image
 
 from tools import pipeline
 from tools.backgrounds import BACKGROUNDS
 from tools.images import (
     HeaderChecked,
     check_within_limits,
-    decode_within_limits,
-    load_within_limits,
 )
 from tools.pipeline.formats import ACCEPT_ATTR, ACCEPTED_TEXT
 from tools.pipeline.options import MAX_BLUR, MAX_MARGIN, SHADOW_RANGES
@@ -51,15 +48,13 @@ def upload_form_context() -> dict[str, object]:
     }
 
 
-def decode_upload(upload: UploadedFile, *, light: bool = False) -> pipeline.Decoded | HeaderChecked:
-    """Decode an uploaded file within the site's limits (scaled down to fit when larger).
-
-    ``light``: a large image only has its header checked here; a worker decodes it
-    (tools.images.check_within_limits), so web processes stay small.
-    """
+def decode_upload(upload: UploadedFile) -> HeaderChecked:
+    """Check an uploaded file within the site's limits from its header (and that it is not
+    cut short); a worker decodes it (tools.images.check_within_limits), so web processes stay
+    small."""
     upload.seek(0)
     try:
-        return check_within_limits(upload) if light else decode_within_limits(upload)
+        return check_within_limits(upload)
     except pipeline.ImageTooLarge as exc:
         raise forms.ValidationError(str(exc), code="too_large") from None
     except pipeline.PipelineError as exc:
@@ -98,12 +93,12 @@ class UploadForm(CappedFileForm):
 
     notice = ""  # set when the image was scaled down to fit the limits
 
-    def clean_image(self) -> Image.Image:
+    def clean_image(self) -> HeaderChecked:
         upload = self.cleaned_data["image"]
         if upload.size > max_upload_bytes():
             raise self.too_large_error()
         self.filename = upload.name or ""
-        checked = decode_upload(upload, light=True)
+        checked = decode_upload(upload)
         self.notice = checked.notice()
         return checked
 
@@ -112,10 +107,11 @@ class SampleForm(forms.Form):
     notice = ""
     sample = forms.ChoiceField(choices=[(s.name, s.title) for s in SAMPLES])
 
-    def clean_sample(self) -> Image.Image:
+    def clean_sample(self) -> HeaderChecked:
         sample = SAMPLES_BY_NAME[self.cleaned_data["sample"]]
         self.filename = f"{sample.name}.jpg"
-        return load_within_limits(sample.file_path())
+        with sample.file_path().open("rb") as handle:
+            return check_within_limits(handle)
 
 
 class BackgroundForm(CappedFileForm):
@@ -222,7 +218,7 @@ class BackgroundForm(CappedFileForm):
             return None
         if upload.size > max_upload_bytes():
             raise self.too_large_error()
-        decode_upload(upload, light=True)
+        decode_upload(upload)
         upload.seek(0)
         return upload.read()
 

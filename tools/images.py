@@ -10,7 +10,7 @@ from django.conf import settings
 from PIL import Image
 
 from tools import pipeline
-from tools.pipeline.decode import check_size, open_allowed
+from tools.pipeline.decode import check_size, open_allowed, too_large, unreadable
 
 
 def site_limits() -> pipeline.DecodeLimits:
@@ -51,20 +51,42 @@ class HeaderChecked:
         )
 
 
-def check_within_limits(source: BinaryIO) -> pipeline.Decoded | HeaderChecked:
-    """For the web process, which must stay small: an image up to
-    PIXELFORGE_WEB_DECODE_PIXELS is decoded in full (every check the pipeline makes); a larger
-    one only has its header checked (allow-listed format, at most max_input_pixels), and the
-    worker that decodes it reports a damaged file as the job's failure, with the same message."""
+# How far from the end a complete file's last marker may sit (some cameras and editors append
+# a few bytes after it).
+TAIL_BYTES = 64 * 1024
+ORIENTATION = 0x0112  # the EXIF tag
+TURNED = {5, 6, 7, 8}  # orientations that swap width and height
+END_MARKERS = {"JPEG": b"\xff\xd9", "MPO": b"\xff\xd9", "PNG": b"IEND"}
+JPEG_FORMATS = ("JPEG", "MPO")
+
+
+def check_within_limits(source: BinaryIO) -> HeaderChecked:
+    """For the web process, which must stay small: the header only (allow-listed format, at
+    most max_input_pixels) and a cheap check that a JPEG or PNG was not cut short (its end
+    marker is there), never the pixels. The worker decodes them and reports a damaged file as
+    the job's failure, with the same message a decode here would give."""
     limits = site_limits()
     source.seek(0)
     try:
         with open_allowed(source) as header:
             width, height = header.size
-    except Exception:
-        width = height = 0  # unreadable: the full decode gives the message
-    if width * height > settings.PIXELFORGE_WEB_DECODE_PIXELS:
-        check_size(width, height, limits)
-        return HeaderChecked((width, height), limits.fit(width, height))
+            image_format = header.format or ""
+            # The pipeline turns a photo upright. Read from a JPEG's header only: other
+            # formats' getexif() may decode the whole image to find the tag.
+            if image_format in JPEG_FORMATS and header.getexif().get(ORIENTATION) in TURNED:
+                width, height = height, width
+    except pipeline.ImageTooLarge as exc:
+        raise too_large(str(exc), limits) from None
+    except pipeline.UnreadableImage:
+        raise
+    except Exception as exc:  # whatever a plugin raises on a hostile file: unreadable
+        raise unreadable(str(exc) or type(exc).__name__) from exc
+    check_size(width, height, limits)
+    marker = END_MARKERS.get(image_format)
+    if marker is not None:
+        source.seek(0, 2)
+        source.seek(max(0, source.tell() - TAIL_BYTES))
+        if marker not in source.read():
+            raise unreadable("the file ends early; it may not have finished uploading")
     source.seek(0)
-    return decode_within_limits(source)
+    return HeaderChecked((width, height), limits.fit(width, height))

@@ -188,3 +188,15 @@ class Revision(models.Model):
         """Flat names in the job's folder (rev-2-alpha.png), so deleting the job removes them."""
         name = Job.FILES[field]
         return f"{job_dir(self.job.code)}/rev-{self.number}-{name}"
+
+
+class Counter(models.Model):
+    """A shared counter or lock (tools/services/counters.py) when the cache cannot count
+    atomically: one row per name, changed by single SQL statements only."""
+
+    name = models.CharField(max_length=200, primary_key=True)
+    value = models.BigIntegerField(default=0)
+    expires = models.FloatField(db_index=True)  # Unix time; an expired row counts as absent
+
+    def __str__(self) -> str:
+        return f"{self.name} = {self.value}"

@@ -1,32 +1,47 @@
 """System checks for the API and rate-limit settings, so a bad value fails at start-up.
 
 Registered by ``tools.apps.ToolsConfig.ready`` (``from tools.api import checks  # noqa: F401``).
+The environment's rate strings are already checked when the settings load
+(pixelforge.env.env_rate); these checks also cover values set in code.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.core import checks
+from django.core.cache import caches
 from django.core.exceptions import ImproperlyConfigured
 
-from tools.ratelimit import ALGORITHMS, parse_rate
+from tools.ratelimit import parse_rate
+from tools.services.counters import PER_PROCESS_CACHES
+
+RATE_SETTINGS = (
+    "PIXELFORGE_API_RATE_LIMIT",
+    "PIXELFORGE_UPLOAD_RATE_LIMIT",
+    "PIXELFORGE_ADMIN_LOGIN_RATE_LIMIT",
+    "PIXELFORGE_REFINE_RATE_LIMIT",
+    "PIXELFORGE_RENDER_RATE_LIMIT",
+)
 
 
 @checks.register(checks.Tags.security)
 def check_api_settings(app_configs: object = None, **kwargs: object) -> list[checks.CheckMessage]:
     errors: list[checks.CheckMessage] = []
-    for name in ("PIXELFORGE_API_RATE_LIMIT", "PIXELFORGE_ADMIN_LOGIN_RATE_LIMIT"):
+    for name in RATE_SETTINGS:
         try:
             parse_rate(getattr(settings, name))
         except ImproperlyConfigured as exc:
             errors.append(checks.Error(str(exc), id="pixelforge.E101", obj=name))
-    algorithm = settings.PIXELFORGE_RATELIMIT_ALGORITHM
-    if algorithm not in ALGORITHMS:
+    backend = type(caches[settings.PIXELFORGE_RATELIMIT_CACHE]).__name__
+    if not settings.DEBUG and backend in PER_PROCESS_CACHES:
         errors.append(
             checks.Error(
-                f"{algorithm!r} is not a rate-limit algorithm; use {' or '.join(ALGORITHMS)}.",
+                f"Rate limits and locks cannot live in {backend}: each process would count "
+                "apart, so a limit would hold once per process.",
+                hint="Use DJANGO_CACHE_URL=redis://... or memcached://..., or a file:// cache "
+                "(then they are kept in the database).",
                 id="pixelforge.E102",
-                obj="PIXELFORGE_RATELIMIT_ALGORITHM",
+                obj="PIXELFORGE_RATELIMIT_CACHE",
             )
         )
     if any(len(key) < 16 for key in settings.PIXELFORGE_API_KEYS):

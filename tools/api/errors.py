@@ -92,6 +92,7 @@ ERRORS: dict[str, ErrorKind] = {
             "The image was read but the background could not be removed; logged with a reference.",
         ),
         ErrorKind(404, "job_not_found", "No such job", "Unknown, expired or deleted job code."),
+        ErrorKind(404, "not_found", "No such address", "Nothing in the API answers at this path."),
         ErrorKind(
             429,
             "rate_limited",

@@ -50,7 +50,8 @@ STATUS_TEXT = {
     500: "Server fault",
     503: "Unavailable for now: the model, the queue or job storage",
 }
-JOB_ERRORS = {"job_not_found"}  # only the job URLs answer these
+# Only the job URLs answer job_not_found; not_found is for addresses the document does not list.
+JOB_ERRORS = {"job_not_found", "not_found"}
 
 
 def rate_limit_text() -> str:

@@ -8,6 +8,7 @@ drift apart. Option rules (colours, one background at most, blur and margin rang
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 from django.conf import settings
@@ -21,6 +22,7 @@ from tools import pipeline
 from tools.api.errors import ApiError
 from tools.api.masks import mask_params
 from tools.pipeline.formats import ACCEPTED_TEXT, OUTPUTS
+from tools.pipeline.manifest import model_file_problem
 from tools.uploads import cap_uploads, max_upload_bytes, oversize_fields
 
 API_MAX_FILES = 4  # an image and a background image, with room to spare
@@ -335,7 +337,19 @@ def parse_removal(request: HttpRequest) -> RemovalRequest:
         remove_mask=files.get("remove_mask"),
     )
     check_options(parsed)
+    check_model(parsed.model)
     return parsed
+
+
+def check_model(name: str) -> None:
+    """A model this server has no file for is refused now (503 model_unavailable, as when the
+    worker finds it missing), not after the job's wait."""
+    if model_file_problem(name, Path(settings.PIXELFORGE_MODELS_DIR)):
+        raise ApiError(
+            "model_unavailable",
+            f"The {name} model is not installed on this server; choose another model.",
+            parameter="model",
+        )
 
 
 # Stands in for an uploaded background image during the early check, so the pipeline's own

@@ -158,7 +158,8 @@ def removal_response(request: HttpRequest, removal: service.Removal) -> HttpResp
 
 @require_safe
 def openapi(request: HttpRequest) -> JsonResponse:
-    document = openapi_doc.build_document(server_url=request.build_absolute_uri("/").rstrip("/"))
+    # "/": the host the document came from, never the Host header's name or port echoed back.
+    document = openapi_doc.build_document(server_url="/")
     response = JsonResponse(document, json_dumps_params={"indent": 2})
     response["Access-Control-Allow-Origin"] = "*"  # lets online viewers load the document
     return response
@@ -180,4 +181,15 @@ def docs(request: HttpRequest) -> HttpResponse:
             "rate_limit": openapi_doc.rate_limit_text(),
             "wait_seconds": settings.PIXELFORGE_API_WAIT_SECONDS,
         },
+    )
+
+
+def job_not_found(request: HttpRequest) -> HttpResponse:
+    """A job address whose code is not a UUID: the same JSON 404 as an unknown job."""
+    return error_response(ApiError("job_not_found", "There is no job with this code."))
+
+
+def not_found(request: HttpRequest) -> HttpResponse:
+    return error_response(
+        ApiError("not_found", f"Nothing in the API answers at {request.path[:200]}.")
     )

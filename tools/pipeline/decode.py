@@ -108,7 +108,7 @@ class Decoded:
 
 # What the decoders say about a damaged file (Pillow, libjpeg, libpng, libwebp, libtiff,
 # libheif), as plain words: the one place their raw text becomes a message for people.
-_CUT_SHORT = ("truncated", "truncated file read", "premature end", "ended early", "end of file")
+_CUT_SHORT = ("truncated", "premature end", "ended early", "ends early", "end of file")
 _DAMAGED = "it is damaged: part of its picture data cannot be decoded"
 _INCOMPLETE = (
     "it is incomplete: the file was cut off (truncated) before the end of the picture, as "
@@ -125,7 +125,7 @@ def plain_reason(detail: str) -> str:
     return _DAMAGED
 
 
-def _unreadable(detail: str) -> UnreadableImage:
+def unreadable(detail: str) -> UnreadableImage:
     """A file that opened as an allowed format but could not be decoded: say why, plainly."""
     return UnreadableImage(
         f"This file could not be read as an image: {plain_reason(detail)}. {_AFTERWARDS}. "
@@ -149,6 +149,11 @@ def open_allowed(fp: BinaryIO) -> ImageFile.ImageFile:
         fp.seek(0)
         try:
             return factory(fp, "")
+        except Image.DecompressionBombError:
+            # Pillow's own limit (about 179 MP, far over any site limit) fired while opening:
+            # some plugins (WebP) check it before we can read the declared size.
+            # The message is what it declares; callers say what is allowed (too_large).
+            raise ImageTooLarge(f"over {2 * Image.MAX_IMAGE_PIXELS / 1e6:.0f} megapixels") from None
         except (SyntaxError, IndexError, TypeError, struct.error):
             continue  # claimed by its signature but not that format after all
     raise UnreadableImage(f"This file is not an image we can read. Upload a {ACCEPTED} file.")
@@ -162,12 +167,18 @@ def check_size(width: int, height: int, limits: DecodeLimits) -> None:
             f"{height} pixels, which is empty. Upload a {ACCEPTED} file."
         )
     if width * height > limits.max_input_pixels:
-        raise ImageTooLarge(
-            f"This image is {width} x {height} pixels; this site takes images up to "
-            f"{limits.max_input_pixels / 1e6:.0f} megapixels and scales them down to at most "
-            f"{limits.max_side} pixels on the longest side and {limits.max_pixels / 1e6:.0f} "
-            "megapixels. Resize it and try again."
-        )
+        raise too_large(f"{width} x {height} pixels", limits)
+
+
+def too_large(declared: str, limits: DecodeLimits) -> ImageTooLarge:
+    """The error for an image that declares ``declared`` ("6000 x 6000 pixels"): what the
+    site takes, and what to do."""
+    return ImageTooLarge(
+        f"This image is {declared}; this site takes images up to "
+        f"{limits.max_input_pixels / 1e6:.0f} megapixels and scales them down to at most "
+        f"{limits.max_side} pixels on the longest side and {limits.max_pixels / 1e6:.0f} "
+        "megapixels. Resize it and try again."
+    )
 
 
 def _to_8bit(image: Image.Image) -> Image.Image:
@@ -254,8 +265,10 @@ def decode_image(source: bytes | BinaryIO | Path, *, limits: DecodeLimits) -> De
             opened = open_allowed(fp)
         except UnreadableImage:
             raise
+        except ImageTooLarge as exc:
+            raise too_large(str(exc), limits) from None
         except Exception as exc:  # whatever a plugin raises on a hostile file: unreadable
-            raise _unreadable(str(exc) or type(exc).__name__) from exc
+            raise unreadable(str(exc) or type(exc).__name__) from exc
         with opened:
             size = opened.size
             check_size(*size, limits)
@@ -264,7 +277,7 @@ def decode_image(source: bytes | BinaryIO | Path, *, limits: DecodeLimits) -> De
             except (Image.DecompressionBombError, MemoryError) as exc:
                 raise ImageTooLarge(f"This image is too large to decode ({exc}).") from exc
             except Exception as exc:  # a damaged file, whichever library noticed
-                raise _unreadable(str(exc) or type(exc).__name__) from exc
+                raise unreadable(str(exc) or type(exc).__name__) from exc
     finally:
         if handle is not None:
             handle.close()

@@ -9,6 +9,7 @@ this.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 
@@ -179,3 +180,21 @@ def get_spec(name: str) -> ModelSpec:
     except KeyError:
         known = ", ".join(sorted(MODELS))
         raise ValueError(f"Unknown model {name!r}; choose one of: {known}") from None
+
+
+FETCH_HINT = "Run `python manage.py fetch_models` to download and verify it."
+
+
+def model_file_problem(name: str, folder: Path) -> str | None:
+    """None when the model's file is in ``folder`` at its full size (a cheap check: no
+    checksum, no loading), else what is wrong."""
+    spec = get_spec(name)
+    path = folder / spec.filename
+    if not path.is_file():
+        return f"The model file {path} for {name!r} is missing. {FETCH_HINT}"
+    if path.stat().st_size != spec.size_bytes:
+        return (
+            f"The model file {path} for {name!r} is incomplete or corrupt "
+            f"({path.stat().st_size} bytes, expected {spec.size_bytes}). {FETCH_HINT}"
+        )
+    return None

@@ -68,6 +68,8 @@ def parse_size(text: str) -> tuple[int, int]:
         raise OptionError(
             f"{text!r} is not a size; use WIDTHxHEIGHT such as 1080x1080.", field="size"
         )
+    if max(len(group.lstrip("0")) for group in match.groups()) > 9:  # int() stops at 4,300
+        raise OptionError(f"{text[:40]!r} is far too large a size.", field="size")
     return _check_size((int(match.group(1)), int(match.group(2))))
 
 
@@ -194,13 +196,15 @@ def parse_margin(text: str | int | None) -> Margin:
     match = _MARGIN.fullmatch(str(text))
     if not match:
         raise OptionError(
-            f"{text!r} is not a margin; use pixels such as 20 or 20px, or 10%.", field="margin"
+            f"{str(text)[:40]!r} is not a margin; use pixels such as 20 or 20px, or 10%.",
+            field="margin",
         )
     if match.group(1) is not None:
-        pixels = int(match.group(1))
-        if pixels > MAX_MARGIN:
+        digits = match.group(1).lstrip("0") or "0"
+        # Compare digit counts first: int() refuses over 4,300 digits (a 500, not a message).
+        if len(digits) > len(str(MAX_MARGIN)) or int(digits) > MAX_MARGIN:
             raise OptionError(f"The margin must be between 0 and {MAX_MARGIN} px.", field="margin")
-        return Margin(value=pixels)
+        return Margin(value=int(digits))
     percent = float(match.group(2))
     if percent > MAX_MARGIN_PERCENT:
         raise OptionError(

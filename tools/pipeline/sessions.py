@@ -14,10 +14,9 @@ from pathlib import Path
 import onnxruntime as ort
 
 from .errors import ModelUnavailable
-from .manifest import get_spec
+from .manifest import FETCH_HINT, get_spec, model_file_problem
 
 REPO_DIR = Path(__file__).resolve().parents[2]
-FETCH_HINT = "Run `python manage.py fetch_models` to download and verify it."
 
 _lock = threading.Lock()
 _sessions: dict[tuple[str, Path, int], ort.InferenceSession] = {}
@@ -104,15 +103,10 @@ def session_options(
 
 
 def _create(name: str, folder: Path, threads: int) -> ort.InferenceSession:
-    spec = get_spec(name)
-    path = folder / spec.filename
-    if not path.is_file():
-        raise ModelUnavailable(f"The model file {path} for {name!r} is missing. {FETCH_HINT}")
-    if path.stat().st_size != spec.size_bytes:
-        raise ModelUnavailable(
-            f"The model file {path} for {name!r} is incomplete or corrupt "
-            f"({path.stat().st_size} bytes, expected {spec.size_bytes}). {FETCH_HINT}"
-        )
+    problem = model_file_problem(name, folder)
+    if problem:
+        raise ModelUnavailable(problem)
+    path = folder / get_spec(name).filename
     options = session_options(threads)
     try:
         return ort.InferenceSession(str(path), sess_options=options, providers=_providers)

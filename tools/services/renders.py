@@ -17,7 +17,7 @@ import logging
 from django.core.cache import cache
 
 from tools.models import Job, job_dir
-from tools.services import filenames, metrics, previews, rendering, storage
+from tools.services import counters, filenames, metrics, previews, rendering, storage
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ def describe(job: Job, kind: str) -> tuple[str, str]:
 
 
 def is_pending(job: Job, kind: str) -> bool:
-    return cache.get(_marker(job, key_of(job, kind))) is not None
+    return counters.held(_marker(job, key_of(job, kind)))
 
 
 def request(job: Job, kind: str) -> str | None:
@@ -80,9 +80,10 @@ def request(job: Job, kind: str) -> str | None:
     key = key_of(job, kind)
     error = cache.get(_error_key(job, key))
     if error:
-        cache.delete_many([_error_key(job, key), _marker(job, key)])
+        cache.delete(_error_key(job, key))
+        counters.release(_marker(job, key))
         return error
-    if cache.add(_marker(job, key), 1, timeout=PENDING_SECONDS):
+    if counters.acquire(_marker(job, key), PENDING_SECONDS):  # one render per choice
         tasks.render_download.enqueue(str(job.code), kind, key)
     return None
 
@@ -94,13 +95,13 @@ def make(code: str, kind: str, key: str) -> str:
     if job is None:
         return "gone"
     if key_of(job, kind) != key:  # the choice changed since; the page will ask again
-        cache.delete(_marker(job, key))
+        counters.release(_marker(job, key))
         return "stale"
     if kind == STANDARD:
         try:
             return make_standard(job)
         finally:
-            cache.delete(_marker(job, key))
+            counters.release(_marker(job, key))
     try:
         data = render_bytes(job, kind)
         storage.store(path_of(job, kind, key), data)
@@ -110,7 +111,7 @@ def make(code: str, kind: str, key: str) -> str:
         cache.set(_error_key(job, key), message, timeout=ERROR_SECONDS)
         return "failed"
     finally:
-        cache.delete(_marker(job, key))
+        counters.release(_marker(job, key))
     if not Job.objects.filter(pk=job.pk).exists():  # deleted meanwhile
         storage.delete_files(job.code)
         return "gone"
@@ -172,7 +173,7 @@ def request_standard(job: Job, current: dict | None = None) -> None:
     key = key_of(job, STANDARD)
     if failed(job):
         return
-    if cache.add(_marker(job, key), 1, timeout=PENDING_SECONDS):
+    if counters.acquire(_marker(job, key), PENDING_SECONDS):
         queued = tasks.ahead(tasks.render_download, STANDARD_PRIORITY)
         queued.enqueue(str(job.code), STANDARD, key)
 
@@ -215,7 +216,7 @@ def make_standard(job: Job) -> str:
             return "stale"
         key = key_of(job, kind)
         path = path_of(job, kind, key)
-        if storage.exists(path) or not cache.add(_marker(job, key), 1, timeout=PENDING_SECONDS):
+        if storage.exists(path) or not counters.acquire(_marker(job, key), PENDING_SECONDS):
             continue  # made already, or being made by a click's own request
         try:
             storage.store(path, render_bytes(job, kind))
@@ -226,7 +227,7 @@ def make_standard(job: Job) -> str:
             cache.set(_error_key(job, key), message, timeout=ERROR_SECONDS)
             broken += 1
         finally:
-            cache.delete(_marker(job, key))
+            counters.release(_marker(job, key))
     if broken:  # not asked again for a while: the page says so instead of waiting
         cache.set(_error_key(job, started), FAILED_MESSAGE, timeout=ERROR_SECONDS)
     if not Job.objects.filter(pk=job.pk).exists():  # deleted meanwhile

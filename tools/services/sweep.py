@@ -6,7 +6,8 @@
   message, so its visitor learns within a minute;
 - failed jobs keep their row (for its reference) but no files;
 - a folder under jobs/ without a row (a cancelled job a worker was still writing) goes;
-- finished task records of the database backend older than the retention go.
+- finished task records of the database backend older than the retention go, and so do
+  expired counters (tools/services/counters.py).
 """
 
 from __future__ import annotations
@@ -17,11 +18,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.utils import timezone
 
 from tools.models import Batch, Job
-from tools.services import storage
+from tools.services import counters, storage
 from tools.services.batches import delete_batch
 from tools.services.jobs import fail
 
@@ -69,6 +69,7 @@ def sweep(now: timezone.datetime | None = None) -> SweepReport:
             storage.delete_files(_code_or_name(name))
             report.orphans += 1
     _prune_task_results(now)
+    counters.purge()
     return report
 
 
@@ -99,7 +100,7 @@ def _prune_task_results(now: timezone.datetime) -> None:
 
 def maybe_sweep() -> SweepReport | None:
     """Sweep at most once per PIXELFORGE_PURGE_INTERVAL_SECONDS across all workers."""
-    if not cache.add(SWEEP_LOCK, 1, timeout=settings.PIXELFORGE_PURGE_INTERVAL_SECONDS):
+    if not counters.acquire(SWEEP_LOCK, settings.PIXELFORGE_PURGE_INTERVAL_SECONDS):
         return None
     try:
         report = sweep()
