@@ -16,6 +16,12 @@ def job(client):
     return create_job(client)
 
 
+def assert_near(picture, xy, colour) -> None:
+    """The page's pictures are lossy WebP: a colour within a step or two of the download's."""
+    shown = picture.convert("RGBA").getpixel(xy)
+    assert all(abs(got - want) <= 2 for got, want in zip(shown, colour, strict=True)), shown
+
+
 def choose(client, job, **values):
     response = client.post(result_url(job), {**BASE, **values})
     job.refresh_from_db()
@@ -35,7 +41,7 @@ def test_it_replaces_the_background_with_a_colour(client, job):
     assert image.size == (360, 240)
     assert image.getpixel((5, 5)) == (10, 132, 255, 255)
     preview = open_image(client.get(f"{result_url(job)}view/result/?v=1").content)
-    assert preview.getpixel((5, 5)) == (10, 132, 255, 255)
+    assert_near(preview, (5, 5), (10, 132, 255, 255))
     page = client.get(result_url(job)).content.decode()
     assert 'value="#0a84ff"' in page and "with your background settings" in page
 
@@ -199,8 +205,8 @@ def test_the_web_process_stores_the_background_as_received_and_a_worker_decodes_
     with default_storage.open(background_uploads.source_path(job)) as handle:
         assert handle.read() == data  # bytes as received, nothing decoded
     assert not job.background
-    pending = client.get(f"{result_url(job)}view/result/")
-    assert pending.status_code == 503 and "still being prepared" in pending.content.decode()
+    pending = client.get(f"{result_url(job)}view/result/")  # the bare cut-out, never cached
+    assert pending.status_code == 200 and pending["Cache-Control"] == "no-store"
 
     assert background_uploads.prepare(str(job.code)) == "failed"  # as the worker does
     job.refresh_from_db()
@@ -208,7 +214,7 @@ def test_the_web_process_stores_the_background_as_received_and_a_worker_decodes_
     page = client.get(result_url(job))
     assert page.status_code == 200
     html = page.content.decode()
-    assert "Your background image could not be used" in html and "broken data stream" in html
+    assert "Your background image could not be used" in html and "damaged" in html
     assert "could not be used" not in client.get(result_url(job)).content.decode()  # said once
     assert client.get(f"{result_url(job)}view/result/").status_code == 200
 
@@ -218,14 +224,14 @@ def test_a_background_cut_short_gives_422_at_once_with_the_reason(client, job):
     upload = SimpleUploadedFile("bg.png", _truncated_png(), content_type="image/png")
     response = choose(client, job, background="image", bg_image=upload)
     assert response.status_code == 422
-    assert "ends early" in response.content.decode()
+    assert "truncated" in response.content.decode()
     json_response = client.post(
         result_url(job),
         {**BASE, "background": "image", "bg_image": SimpleUploadedFile("b.png", _truncated_png())},
         HTTP_ACCEPT="application/json",
     )
     assert json_response.status_code == 422
-    assert "ends early" in json_response.json()["errors"]["bg_image"][0]
+    assert "truncated" in json_response.json()["errors"]["bg_image"][0]
 
 
 def test_a_large_background_is_scaled_by_the_worker_for_downloads_and_the_preview(
@@ -240,4 +246,4 @@ def test_a_large_background_is_scaled_by_the_worker_for_downloads_and_the_previe
     assert Image.open(job.background.path).size == (300, 150)
     assert png(client, job).getpixel((5, 5)) == (20, 160, 60, 255)
     preview = open_image(client.get(f"{result_url(job)}view/result/").content)
-    assert preview.getpixel((5, 5)) == (20, 160, 60, 255)
+    assert_near(preview, (5, 5), (20, 160, 60, 255))
