@@ -19,7 +19,7 @@ import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from tests.api_support import URL as API_URL
 from tests.api_support import configure_api
@@ -333,6 +333,7 @@ def test_the_command_line_refuses_huge_images_from_the_header(name, tmp_path):
 @pytest.mark.django_db
 def test_an_adobe_rgb_photo_is_converted_to_srgb_through_its_profile(client):
     flat = Image.new("RGB", (64, 48), (120, 160, 80))
+    ImageDraw.Draw(flat).ellipse((4, 4, 24, 24), fill=(200, 30, 40))  # a subject, off the probe
     data = io.BytesIO()
     flat.save(data, "JPEG", quality=100, icc_profile=adobe_rgb_profile())
     case = Case("adobe-flat", "flat.jpg", data.getvalue(), OK, size=(64, 48))
