@@ -83,6 +83,10 @@ class MatteParams:
     # Where the nearby sure foreground and background differ in colour by less than
     # ``contrast_low`` (RGB distance of their local means, in [0, sqrt 3]), the colour cannot
     # tell them apart and the map is kept; above ``contrast_high`` the solved alpha is.
+    # Where more than ``see_through_share`` of the pixels in a window (``texture_window``) are
+    # in between (``low`` < map < ``high``), the subject is see-through (glass, a veil, water):
+    # the map is kept there as the alpha, never snapped to 1 nor solved (0 turns this off).
+    see_through_share: float = 0.5
     # Sure pixels this close to the band (fraction of the long side) fade from the trimap's 0 or
     # 1 back to the map, so the snapped interior leaves no step in the alpha's gradient.
     feather: float = 0.008
@@ -135,9 +139,21 @@ def make_trimap(saliency: np.ndarray, params: MatteParams = DEFAULT_PARAMS) -> n
         outside = (saliency <= params.outside_level) & (distance_transform_edt(~sure_fg) > reach)
         sure_fg |= inside
         sure_bg |= outside
+        sure_fg &= ~see_through_zone(saliency, params) | (saliency > params.high)
     trimap[sure_fg] = FOREGROUND
     trimap[sure_bg] = BACKGROUND
     return trimap
+
+
+def see_through_zone(saliency: np.ndarray, params: MatteParams = DEFAULT_PARAMS) -> np.ndarray:
+    """Where the map is in between over a large area: a see-through subject, not an edge."""
+    if params.see_through_share <= 0:
+        return np.zeros(saliency.shape, dtype=bool)
+    between = ((saliency > params.low) & (saliency < params.high)).astype(np.float32)
+    size = 2 * max(1, round(params.texture_window * max(saliency.shape))) + 1
+    return (uniform_filter(between, size, mode="nearest") > params.see_through_share) & (
+        between > 0
+    )
 
 
 def _unknown_box(unknown: np.ndarray, pad: int) -> tuple[slice, slice]:
@@ -373,9 +389,9 @@ def matte(
     alpha = solve_alpha(image, trimap, sharp, params)
     unknown = trimap == UNKNOWN
     if unknown.any():
-        weight = (matting_weight(image, trimap, params) * contrast_weight(image, trimap, params))[
-            unknown
-        ]
+        weight = matting_weight(image, trimap, params) * contrast_weight(image, trimap, params)
+        weight[see_through_zone(saliency, params)] = 0.0
+        weight = weight[unknown]
         prior = sharp[unknown]
         solved = np.clip(alpha[unknown], prior - params.trust, prior + params.trust)
         alpha[unknown] = weight * solved + (1.0 - weight) * prior
