@@ -2,7 +2,13 @@
 
     .venv/bin/python -m benchmarks.quality ../shared/data/eval [--out benchmarks/out/quality]
         [--methods pf pf-quarter pf-nomatting pf-u2net pf-u2netp rembg rembg-matting]
-        [--sources NAME ...] [--reuse-rembg] [--saved LABEL=DIR ...]
+        [--sources NAME ...] [--reuse-rembg] [--saved LABEL=DIR ...] [--seethrough]
+
+    # the issue-19 run: the default beside --no-matting, under three lighting changes and on
+    # the see-through set
+    .venv/bin/python -m benchmarks.quality ../shared/data/eval --seethrough \
+        --methods pf pf-nomatting pf-dark pf-bright pf-cast pf-nomatting-dark \
+        pf-nomatting-bright pf-nomatting-cast
 
 DATA_DIR holds ``<source>/images/<id>.(png|jpg)`` and ``<source>/alpha/<id>.png``. PixelForge runs
 in this process (``tools.pipeline``); rembg runs in its own virtualenv through a subprocess worker
@@ -15,6 +21,12 @@ the previous pipeline's, from a run of an older commit) beside the others.
 
 ``pf-quarter`` forces the working side to a quarter of each image's long side, so the guided
 upsampling (``guided.py``) is scored against matting at full size (``pf``).
+
+``pf-dark``, ``pf-bright``, ``pf-cast`` (and the ``pf-nomatting-*`` twins) run on the photos
+changed by ``benchmarks/lighting.py``; the report compares each with the unchanged photos.
+``--seethrough`` also makes the see-through set (``benchmarks/seethrough.py``) and scores every
+PixelForge method on it, with MAE on its see-through pixels and the shares left partial and
+made opaque; it is kept out of the "overall" means.
 
 ``--reuse-rembg`` reuses rembg alphas cached by an earlier run (same rembg version and model), so
 tuning the pipeline costs only PixelForge's own time. Published numbers come from a run without it.
@@ -41,7 +53,10 @@ from PIL import Image
 if __package__ in (None, ""):  # run as a script: make `benchmarks` and `tools` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.lighting import GAINS, relight
 from benchmarks.metrics import HIGHER_IS_BETTER, METRIC_NAMES, Scores, f_curve, score
+from benchmarks.seethrough import SOURCE as SEETHROUGH
+from benchmarks.seethrough import SeeThrough, see_through
 from benchmarks.workers import MODELS_DIR, ROOT, Worker, start_rembg
 from tools.pipeline.manifest import DEFAULT_MODEL as DEFAULT
 
@@ -74,6 +89,7 @@ class Method:
     matting: bool
     work_fraction: float | None = None  # working side as a fraction of the long side
     saved_dir: Path | None = None  # "saved": where the alphas are
+    lighting: str | None = None  # a change of benchmarks/lighting.py applied to each photo
 
 
 METHODS: dict[str, Method] = {
@@ -95,6 +111,28 @@ METHODS: dict[str, Method] = {
         ),
         Method("pf-u2net", "PixelForge u2net (matting)", "pixelforge", "u2net", True),
         Method("pf-u2netp", "PixelForge u2netp (matting)", "pixelforge", "u2netp", True),
+        *(
+            Method(
+                f"pf-{change}",
+                f"PixelForge default, {change}",
+                "pixelforge",
+                DEFAULT,
+                True,
+                lighting=change,
+            )
+            for change in GAINS
+        ),
+        *(
+            Method(
+                f"pf-nomatting-{change}",
+                f"PixelForge --no-matting, {change}",
+                "pixelforge",
+                DEFAULT,
+                False,
+                lighting=change,
+            )
+            for change in GAINS
+        ),
         Method("rembg", "rembg 2.0.86 u2net", "rembg", "u2net", False),
         Method("rembg-matting", "rembg 2.0.86 u2net alpha_matting", "rembg", "u2net", True),
     )
@@ -109,6 +147,12 @@ class ImageResult:
     scores: Scores
     seconds: float | None  # None when reused from the cache
     curve: np.ndarray | None = None  # F-measure at each threshold (for the dataset maxF)
+    seethrough: SeeThrough | None = None  # on the see-through set: its see-through pixels
+
+
+def in_scope(result: ImageResult, source: str | None) -> bool:
+    """``source`` None is "overall": every source but the see-through set."""
+    return result.pair.source == source if source else result.pair.source != SEETHROUGH
 
 
 @dataclass
@@ -123,7 +167,7 @@ class Report:
         values = [
             getattr(r.scores, metric) if metric != "seconds" else r.seconds
             for r in self.results
-            if r.method == method and (source is None or r.pair.source == source)
+            if r.method == method and in_scope(r, source)
         ]
         values = [v for v in values if v is not None and not math.isnan(v)]
         return float(np.mean(values)) if values else float("nan")
@@ -134,12 +178,12 @@ class Report:
             r.curve
             for r in self.results
             if r.method == method and r.curve is not None
-            and (source is None or r.pair.source == source)
+            and in_scope(r, source)
         ]  # fmt: skip
         return float(np.mean(curves, axis=0).max()) if curves else float("nan")
 
     def count(self, source: str | None) -> int:
-        return len({r.pair for r in self.results if source is None or r.pair.source == source})
+        return len({r.pair for r in self.results if in_scope(r, source)})
 
 
 def find_pairs(data_dir: Path, sources: Iterable[str] | None = None) -> list[Pair]:
@@ -164,10 +208,20 @@ def load_alpha(path: Path) -> np.ndarray:
 
 
 def pixelforge_predictor(
-    model: str = DEFAULT, matting: bool = True, work_fraction: float | None = None
+    model: str = DEFAULT,
+    matting: bool = True,
+    work_fraction: float | None = None,
+    lighting: str | None = None,
 ) -> Predict:
-    """PixelForge's public pipeline as a ``Path -> uint8 alpha`` function."""
-    from tools.pipeline import DecodeLimits, configure, load_image, remove_background
+    """PixelForge's public pipeline as a ``Path -> uint8 alpha`` function (an all-zero alpha
+    when it finds no subject)."""
+    from tools.pipeline import (
+        DecodeLimits,
+        NoSubjectFound,
+        configure,
+        load_image,
+        remove_background,
+    )
     from tools.pipeline.remove import WORK_SIDE
 
     configure(models_dir=MODELS_DIR)
@@ -175,13 +229,45 @@ def pixelforge_predictor(
 
     def predict(image: Path) -> np.ndarray:
         loaded = load_image(image, limits=limits)
+        if lighting is not None:
+            loaded = relight(loaded, lighting)
         side = WORK_SIDE
         if work_fraction is not None:
             side = max(8, round(max(loaded.size) * work_fraction))
-        cutout = remove_background(loaded, model=model, matting=matting, work_side=side)
+        try:
+            cutout = remove_background(loaded, model=model, matting=matting, work_side=side)
+        except NoSubjectFound:
+            return np.zeros((loaded.height, loaded.width), np.uint8)
         return np.asarray(cutout.alpha.convert("L"))
 
     return predict
+
+
+def cache_maps(folder: Path) -> None:
+    """Keep the model's maps in ``folder``, keyed by a hash of the pixels the model sees.
+
+    The map is deterministic, so ``pf`` and ``pf-nomatting`` (and a rerun after a change to
+    matting alone) run the model once per photo. The key covers the exact input (after
+    ``exposure.model_view``), the model and the map's size: a change there misses the cache.
+    """
+    import hashlib
+
+    from tools.pipeline import remove
+
+    folder.mkdir(parents=True, exist_ok=True)
+    predict = remove.predict_saliency
+
+    def cached(image: Image.Image, *, model: str, size: tuple[int, int]) -> np.ndarray:
+        digest = hashlib.sha256(image.tobytes())
+        digest.update(f"{image.size} {image.mode} {model} {size}".encode())
+        path = folder / f"{digest.hexdigest()[:32]}.npy"
+        if path.exists():
+            return np.load(path)
+        values = predict(image, model=model, size=size)
+        np.save(path, values)
+        return values
+
+    remove.predict_saliency = cached  # type: ignore[assignment]
 
 
 def _save_alpha(alpha: np.ndarray, path: Path) -> None:
@@ -210,7 +296,16 @@ def evaluate(
             raise ValueError(f"{method} {pair.image}: alpha {alpha.shape} != GT {gt.shape}")
         if save_dir is not None:
             _save_alpha(alpha, save_dir / pair.source / f"{pair.id}.png")
-        results.append(ImageResult(method, pair, score(alpha, gt), seconds, f_curve(alpha, gt)))
+        results.append(
+            ImageResult(
+                method,
+                pair,
+                score(alpha, gt),
+                seconds,
+                f_curve(alpha, gt),
+                see_through(alpha, gt) if pair.source == SEETHROUGH else None,
+            )
+        )
         if progress:
             print(f"  [{method}] {i}/{len(pairs)} {pair.source}/{pair.id} {seconds:.2f}s",
                   file=sys.stderr)  # fmt: skip
@@ -304,8 +399,17 @@ def run(
     reuse_rembg: bool = False,
     progress: bool = True,
     saved: Sequence[Method] = (),
+    seethrough: bool = False,
+    map_cache: Path | None = None,
 ) -> Report:
+    if map_cache is not None:
+        cache_maps(map_cache)
     pairs = find_pairs(data_dir, sources)
+    extra: list[Pair] = []
+    if seethrough:
+        from benchmarks.seethrough import generate
+
+        extra = find_pairs(generate(data_dir))
     report = Report([METHODS[key] for key in methods] + list(saved))
     warmed = False
     for method in report.methods:
@@ -317,15 +421,18 @@ def run(
                 pairs, method, out_dir, reuse=reuse_rembg, progress=progress
             )
             continue
-        predict = pixelforge_predictor(method.model, method.matting, method.work_fraction)
+        predict = pixelforge_predictor(
+            method.model, method.matting, method.work_fraction, method.lighting
+        )
         if not warmed:  # numba compile and session creation must not land in the first image
             from tools.pipeline import warmup
 
             warmup()
             warmed = True
         predict(pairs[0].image)  # creates this model's session
+        scored = pairs if method.lighting else pairs + extra
         report.results += evaluate(
-            pairs, predict, method=method.key, save_dir=out_dir / method.key, progress=progress
+            scored, predict, method=method.key, save_dir=out_dir / method.key, progress=progress
         )
     return report
 
@@ -417,6 +524,9 @@ def markdown(report: Report, data_dir: Path) -> str:
         names = ", ".join(TARGET_METRICS)
         parts += [f"Target (PixelForge default beats every other tool listed on {names}):", ""]
         parts += [*check, ""]
+    from benchmarks.quality_checks import checks
+
+    parts += checks(report)
     upsampling = upsampling_check(report)
     if upsampling:
         budget = f"{UPSAMPLING_BUDGET:.0%}"
@@ -454,6 +564,14 @@ def main(argv: list[str] | None = None) -> int:
         "--saved", nargs="+", type=saved_method, default=[], metavar="LABEL=DIR",
         help="also score alphas saved earlier under DIR/<source>/<id>.png",
     )  # fmt: skip
+    parser.add_argument(
+        "--seethrough", action="store_true", help="also make and score the see-through set"
+    )
+    parser.add_argument(
+        "--map-cache", type=Path, metavar="DIR",
+        help="keep the model's maps in DIR (e.g. benchmarks/out/maps/cache): each photo's map "
+        "is computed once for every method and every later run",
+    )  # fmt: skip
     parser.add_argument("-q", "--quiet", action="store_true", help="no per-image progress")
     args = parser.parse_args(argv)
 
@@ -466,6 +584,8 @@ def main(argv: list[str] | None = None) -> int:
         reuse_rembg=args.reuse_rembg,
         progress=not args.quiet,
         saved=args.saved,
+        seethrough=args.seethrough,
+        map_cache=args.map_cache,
     )
     print(write_outputs(report, args.data_dir, args.out))
     reused = " (rembg alphas reused from cache)" if args.reuse_rembg else ""

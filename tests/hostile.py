@@ -28,6 +28,7 @@ UNREADABLE = "unreadable"  # "could not be read" / "not an image we can read"
 TOO_LARGE = "too_large"  # over the pixel or side limit, from the header
 EMPTY = "empty"
 OVERSIZE = "oversize"  # over PIXELFORGE_MAX_UPLOAD_MB
+NO_SUBJECT = "no_subject"  # read, but nothing to cut out: the job fails with "No subject found"
 
 # Upload limit the tests run with, so the "over the size limit" file stays small.
 TEST_MAX_UPLOAD_MB = 1
@@ -89,11 +90,15 @@ def png_bomb(width: int = 50_000, height: int = 50_000) -> bytes:
 
 
 def rgb48_png(width: int = 96, height: int = 64) -> bytes:
-    """A 16-bit-per-channel RGB PNG (Pillow cannot write these itself): a red-to-blue ramp."""
+    """A 16-bit-per-channel RGB PNG (Pillow cannot write these itself): a dark disc (a subject)
+    on a red-to-blue ramp."""
     rows = []
+    radius = min(width, height) // 4
     for y in range(height):
         pixels = b"".join(
-            struct.pack(">HHH", x * 65535 // (width - 1), 20000, y * 65535 // (height - 1))
+            struct.pack(">HHH", 4000, 4000, 4000)
+            if (x - width // 2) ** 2 + (y - height // 2) ** 2 <= radius**2
+            else struct.pack(">HHH", x * 65535 // (width - 1), 20000, y * 65535 // (height - 1))
             for x in range(width)
         )
         rows.append(b"\x00" + pixels)
@@ -303,7 +308,7 @@ def corpus() -> list[Case]:
             "png-fully-transparent",
             "clear.png",
             _encode(Image.new("RGBA", (64, 48), (0, 0, 0, 0)), "PNG"),
-            OK,
+            NO_SUBJECT,
             size=(64, 48),
         ),
         Case("jpeg-exif-rotated", "rotated.jpg", _exif_rotated(), OK, size=(80, 120)),

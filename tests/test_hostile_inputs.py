@@ -20,7 +20,7 @@ import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from tests.api_support import URL as API_URL
 from tests.api_support import configure_api
@@ -28,6 +28,7 @@ from tests.hostile import (
     EMPTY,
     MALFORMED,
     METADATA_SECRETS,
+    NO_SUBJECT,
     OK,
     OVERSIZE,
     TEST_MAX_UPLOAD_MB,
@@ -141,6 +142,10 @@ def test_the_form_answers_every_file_with_a_result_or_a_clear_422(client, case):
     if case.expect == OK:
         check_result(client, job_from(response), case)
         return
+    if case.expect == NO_SUBJECT:
+        job = job_from(response)
+        assert job.status == Job.Status.FAILED and job.error.startswith("No subject found")
+        return
     assert response.status_code == 422, response.status_code
     errors = " ".join(response.context["errors"])
     assert any(words in errors for words in MESSAGES[case.expect]), errors
@@ -153,7 +158,14 @@ def test_the_form_answers_every_file_with_a_result_or_a_clear_422(client, case):
 def test_the_corpus_covers_the_brief():
     assert len(CASES) >= 45
     assert len({case.name for case in CASES + REQUESTS}) == len(CASES) + len(REQUESTS)
-    assert {case.expect for case in CASES} == {OK, EMPTY, UNREADABLE, TOO_LARGE, OVERSIZE}
+    assert {case.expect for case in CASES} == {
+        OK,
+        EMPTY,
+        UNREADABLE,
+        TOO_LARGE,
+        OVERSIZE,
+        NO_SUBJECT,
+    }
     exotic = {case.name for case in CASES if case.name.startswith("exotic-")}
     assert {"exotic-tga", "exotic-eps", "exotic-qoi", "exotic-ico", "exotic-pcx"} <= exotic
 
@@ -197,6 +209,10 @@ def post_api(client, files: tuple[tuple[str, bytes], ...], **fields: str):
 @pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
 def test_the_api_answers_every_file_with_a_result_or_a_clear_json_4xx(client, case):
     response = post_api(client, ((case.filename, case.data),), model="u2netp", matting="false")
+    if case.expect == NO_SUBJECT:
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["code"] == "no_foreground"
+        return
     if case.expect == OK:
         if response.status_code == 422:  # a flat image: the API says there is no subject
             assert response.json()["errors"][0]["code"] == "no_foreground"
@@ -318,6 +334,9 @@ def test_the_command_line_answers_every_file_with_a_result_or_a_clear_error(case
         return
     assert error == "1 of 1 failed: input.bin"
     assert not target.exists()
+    if case.expect == NO_SUBJECT:
+        assert "No subject found" in stderr
+        return
     assert any(words in stderr for words in CLI_MESSAGES[case.expect]), stderr
     assert "Traceback" not in stderr
 
@@ -340,6 +359,7 @@ def test_the_command_line_refuses_huge_images_from_the_header(name, tmp_path):
 @pytest.mark.django_db
 def test_an_adobe_rgb_photo_is_converted_to_srgb_through_its_profile(client):
     flat = Image.new("RGB", (64, 48), (120, 160, 80))
+    ImageDraw.Draw(flat).ellipse((4, 4, 24, 24), fill=(200, 30, 40))  # a subject, off the probe
     data = io.BytesIO()
     flat.save(data, "JPEG", quality=100, icc_profile=adobe_rgb_profile())
     case = Case("adobe-flat", "flat.jpg", data.getvalue(), OK, size=(64, 48))

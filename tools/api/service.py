@@ -84,6 +84,8 @@ def cut_out(image: Image.Image, *, model: str, matting: bool) -> pipeline.Cutout
             "or choose another model.",
             parameter="model",
         ) from exc
+    except pipeline.NoSubjectFound as exc:
+        raise ApiError("no_foreground", str(exc)) from exc
     except pipeline.PipelineError as exc:
         raise ApiError("cannot_process", str(exc)) from exc
 

@@ -7,7 +7,13 @@ from . import options
 from .composite import cover_fit, placement, render, render_placed
 from .decode import Decoded, DecodeLimits, decode_image, load_image
 from .encode import encode
-from .errors import ImageTooLarge, ModelUnavailable, PipelineError, UnreadableImage
+from .errors import (
+    ImageTooLarge,
+    ModelUnavailable,
+    NoSubjectFound,
+    PipelineError,
+    UnreadableImage,
+)
 from .manifest import DEFAULT_MODEL, MODELS, get_spec
 from .options import (
     Margin,
@@ -58,6 +64,7 @@ __all__ = [
     "ImageTooLarge",
     "Margin",
     "ModelUnavailable",
+    "NoSubjectFound",
     "OptionError",
     "PipelineError",
     "RenderOptions",

@@ -17,3 +17,14 @@ class ImageTooLarge(PipelineError):
 
 class ModelUnavailable(PipelineError):
     """A model file is missing or cannot be loaded."""
+
+
+class NoSubjectFound(PipelineError):
+    """The model found no subject (nothing above its threshold, or only a speck)."""
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(
+            message
+            or "No subject found: the model saw nothing to cut out in this image (a plain or "
+            "uniform photo?). Try a photo with a clear subject, or the other model."
+        )

@@ -8,9 +8,18 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
+from .errors import NoSubjectFound
+from .exposure import model_view
 from .guided import guided_upsample, upsample_delta
 from .manifest import DEFAULT_MODEL, get_spec
-from .matte import DEFAULT_PARAMS, MatteParams, estimate_foreground, matte, sharpen
+from .matte import (
+    DEFAULT_PARAMS,
+    MatteParams,
+    estimate_foreground,
+    has_subject,
+    matte,
+    sharpen,
+)
 from .segment import predict_saliency
 
 # Matting runs at most at this long side; larger images get their alpha by guided upsampling.
@@ -44,6 +53,16 @@ def to_uint8(values: np.ndarray) -> np.ndarray:
     return np.clip(values * 255.0 + 0.5, 0, 255).astype(np.uint8)
 
 
+def model_source(
+    image: Image.Image, work: Image.Image, model: str, *, view: bool = True
+) -> Image.Image:
+    """What the model sees: the working image when it is at least the model's input size (the
+    same pixels, cheaper to resize), else the full image (its map never loses detail to
+    matting's cap); with ``view``, normalised for exposure and colour cast (``exposure.py``)."""
+    source = work if max(work.size) >= get_spec(model).input_size else image
+    return model_view(source) if view else source
+
+
 def remove_background(
     image: Image.Image,
     *,
@@ -60,16 +79,16 @@ def remove_background(
     ``work_side`` caps the side matting runs at (the benchmark lowers it to score the guided
     upsampling on small images).
     ``on_stage`` is told "matting" once the subject is found (for a progress display).
+    Raises :class:`NoSubjectFound` when the map holds no subject (``matte.has_subject``).
     """
     if image.mode != "RGB":
         image = image.convert("RGB")
     work = working_image(image, work_side)
     pixels = to_float(work)
-    # The model sees the working image when it is at least the model's input size (the same
-    # pixels, cheaper to resize), else the full image: its map never loses detail to matting's
-    # cap.
-    source = work if max(work.size) >= get_spec(model).input_size else image
+    source = model_source(image, work, model)
     saliency = predict_saliency(source, model=model, size=work.size)
+    if not has_subject(saliency):
+        raise NoSubjectFound()
     if on_stage is not None:
         on_stage("matting")
     alpha = matte(pixels, saliency, params) if matting else sharpen(saliency, params)
