@@ -4,7 +4,6 @@ come from one place, tools/pipeline/decode.py."""
 
 from __future__ import annotations
 
-import io
 from io import StringIO
 
 import pytest
@@ -12,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 
 from tests.api_support import FAST, configure_api, post
-from tests.tool_helpers import TOOL_URL, image_bytes, scene
+from tests.tool_helpers import TOOL_URL, image_bytes
 from tools import pipeline
 from tools.models import Job
 
@@ -61,15 +60,13 @@ def test_the_upload_form_explains_a_cut_off_photo(client):
 
 
 @pytest.mark.django_db
-def test_a_large_cut_off_photo_fails_in_the_worker_with_the_same_words(client, settings):
-    settings.PIXELFORGE_WEB_DECODE_PIXELS = 100  # only the header is read in the request
-    out = io.BytesIO()
-    scene((360, 240)).save(out, "JPEG")
-    upload = SimpleUploadedFile("big.jpg", out.getvalue()[: len(out.getvalue()) // 3])
+def test_a_photo_damaged_inside_fails_in_the_worker_with_the_same_words(client):
+    # The web process reads only the header and the end marker; the worker finds the damage.
+    upload = SimpleUploadedFile("garbled.jpg", garbled_jpeg(), content_type="image/jpeg")
     client.post(TOOL_URL, {"image": upload})
     job = Job.objects.get()
     assert job.status == Job.Status.FAILED
-    assert_plain(job.error)
+    assert_plain(job.error, PLAIN_DAMAGED)
 
 
 @pytest.mark.django_db
