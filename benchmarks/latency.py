@@ -1,0 +1,126 @@
+"""Where a visitor's wait goes, outside the model: click-to-result in Chromium, by segment.
+
+    .venv/bin/python -m benchmarks.latency [--runs 7] [--photo PATH]
+
+Starts `make run`'s processes (runserver and one ``manage.py worker`` on SQLite, as
+benchmarks/_click.py does), then, in headless Chromium (/usr/bin/chromium), chooses a 1 MP JPEG
+on the upload page ``--runs`` times on an idle queue (the first, which warms the worker, is not
+counted) and takes each upload apart with the job row's own timestamps and the browser's:
+
+- upload: the click until the web process made the job's row (the POST and its checks);
+- to queue: the row until a worker claimed it (storing the upload, queueing, the worker's poll);
+- work: claimed until marked done (decoding, the model, matting, the page's pictures);
+- to page: done until the browser started loading the result page (the waiting page's polls);
+- page: that until the result picture is shown (the result page and its picture);
+- total: the click until the result picture is shown.
+
+Wall clocks of the same machine (Python's, Django's, Chromium's ``performance.timeOrigin``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sqlite3
+import statistics
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks._click import make_run_site, one_megapixel_jpeg
+from benchmarks._site import HOST
+from benchmarks.speed import DEFAULT_DATA, DEFAULT_PHOTOS
+
+CHROMIUM = "/usr/bin/chromium"
+TOOL = "/tools/remove-background/"
+SEGMENTS = ("upload", "to queue", "work", "to page", "page", "total")
+
+SHOWN = """() => { const img = document.querySelector("[data-result-image]");
+  return img && img.complete && img.naturalWidth > 0; }"""
+SHOWN_AT = """() => { const img = document.querySelector("[data-result-image]");
+  const entry = performance.getEntriesByName(img.currentSrc)[0];
+  return performance.timeOrigin + (entry ? entry.responseEnd : performance.now()); }"""
+
+
+def _row_times(db: Path, code: str) -> tuple[float, float, float]:
+    """created_at, started_at and finished_at of the job, as epoch seconds."""
+    with sqlite3.connect(db) as connection:
+        row = connection.execute(
+            "SELECT created_at, started_at, finished_at FROM tools_job WHERE code = ?",
+            (code.replace("-", ""),),
+        ).fetchone()
+    return tuple(datetime.fromisoformat(v).replace(tzinfo=UTC).timestamp() for v in row)
+
+
+def one_upload(page, base: str, photo: Path, db: Path) -> dict[str, float]:
+    page.goto(base + TOOL)
+    clicked = time.time()
+    page.locator("#id_image").set_input_files(photo)
+    if page.locator("[data-upload-submit]").is_visible():
+        page.locator("[data-upload-submit]").click()
+    page.wait_for_selector("[data-result-image]", state="attached", timeout=120_000)
+    page.wait_for_function(SHOWN, timeout=60_000)
+    shown = page.evaluate(SHOWN_AT) / 1000
+    opened = page.evaluate("performance.timeOrigin") / 1000
+    code = page.url.rstrip("/").rsplit("/", 1)[1]
+    created, started, finished = _row_times(db, code)
+    return {
+        "upload": created - clicked,
+        "to queue": started - created,
+        "work": finished - started,
+        "to page": max(0.0, opened - finished),  # 0: done before the waiting page opened
+        "page": shown - max(opened, finished),
+        "total": shown - clicked,
+    }
+
+
+def measure(photo: Path, runs: int) -> list[dict[str, float]]:
+    from playwright.sync_api import sync_playwright
+
+    with make_run_site() as (port, work), sync_playwright() as playwright:
+        path = work / "photo-1mp.jpg"
+        path.write_bytes(one_megapixel_jpeg(photo))
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            base = f"http://{HOST}:{port}"
+            one_upload(page, base, path, work / "db.sqlite3")  # warms the worker
+            results = []
+            for _ in range(runs):
+                time.sleep(0.5)  # an idle queue, as a visitor would find it
+                results.append(one_upload(page, base, path, work / "db.sqlite3"))
+                print("  " + line(results[-1]), file=sys.stderr)
+        finally:
+            browser.close()
+    return results
+
+
+def line(values: dict[str, float]) -> str:
+    return ", ".join(f"{name} {values[name]:.2f}" for name in SEGMENTS)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Click-to-result by segment, in Chromium.")
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--photo", type=Path, default=DEFAULT_DATA / DEFAULT_PHOTOS[0])
+    args = parser.parse_args(argv)
+    photo = args.photo
+    load = os.getloadavg()
+    results = measure(photo, args.runs)
+    medians = {name: statistics.median(r[name] for r in results) for name in SEGMENTS}
+    print(f"{args.runs} uploads of a 1 MP JPEG from {photo.name}; load average {load[0]:.1f}")
+    print("| segment | median s | min s | max s |\n|---|---|---|---|")
+    for name in SEGMENTS:
+        values = [r[name] for r in results]
+        print(f"| {name} | {medians[name]:.2f} | {min(values):.2f} | {max(values):.2f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
