@@ -9,7 +9,8 @@ counted) and takes each upload apart with the job row's own timestamps and the b
 
 - upload: the click until the web process made the job's row (the POST and its checks);
 - to queue: the row until a worker claimed it (storing the upload, queueing, the worker's poll);
-- work: claimed until marked done (decoding, the model, matting, the page's pictures);
+- work: claimed until marked done, and its stages as the worker timed them (decoding, the
+  model, matting, finishing: storing the cut-out and the page's pictures);
 - to page: done until the browser started loading the result page (the waiting page's polls);
 - page: that until the result picture is shown (the result page and its picture);
 - total: the click until the result picture is shown.
@@ -20,6 +21,7 @@ Wall clocks of the same machine (Python's, Django's, Chromium's ``performance.ti
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sqlite3
 import statistics
@@ -38,6 +40,7 @@ from benchmarks.speed import DEFAULT_DATA, DEFAULT_PHOTOS
 CHROMIUM = "/usr/bin/chromium"
 TOOL = "/tools/remove-background/"
 SEGMENTS = ("upload", "to queue", "work", "to page", "page", "total")
+STAGES = tuple(f"  {stage}" for stage in ("decoding", "segmenting", "matting", "finishing"))
 
 SHOWN = """() => { const img = document.querySelector("[data-result-image]");
   return img && img.complete && img.naturalWidth > 0; }"""
@@ -46,14 +49,15 @@ SHOWN_AT = """() => { const img = document.querySelector("[data-result-image]");
   return performance.timeOrigin + (entry ? entry.responseEnd : performance.now()); }"""
 
 
-def _row_times(db: Path, code: str) -> tuple[float, float, float]:
-    """created_at, started_at and finished_at of the job, as epoch seconds."""
+def _row(db: Path, code: str) -> tuple[float, float, float, dict[str, int]]:
+    """created_at, started_at and finished_at of the job as epoch seconds, and its stages' ms."""
     with sqlite3.connect(db) as connection:
-        row = connection.execute(
-            "SELECT created_at, started_at, finished_at FROM tools_job WHERE code = ?",
+        *times, stages = connection.execute(
+            "SELECT created_at, started_at, finished_at, stage_ms FROM tools_job WHERE code = ?",
             (code.replace("-", ""),),
         ).fetchone()
-    return tuple(datetime.fromisoformat(v).replace(tzinfo=UTC).timestamp() for v in row)
+    epoch = [datetime.fromisoformat(v).replace(tzinfo=UTC).timestamp() for v in times]
+    return *epoch, json.loads(stages)
 
 
 def one_upload(page, base: str, photo: Path, db: Path) -> dict[str, float]:
@@ -67,8 +71,9 @@ def one_upload(page, base: str, photo: Path, db: Path) -> dict[str, float]:
     shown = page.evaluate(SHOWN_AT) / 1000
     opened = page.evaluate("performance.timeOrigin") / 1000
     code = page.url.rstrip("/").rsplit("/", 1)[1]
-    created, started, finished = _row_times(db, code)
+    created, started, finished, stages = _row(db, code)
     return {
+        **{f"  {stage}": ms / 1000 for stage, ms in stages.items()},
         "upload": created - clicked,
         "to queue": started - created,
         "work": finished - started,
@@ -113,12 +118,13 @@ def main(argv: list[str] | None = None) -> int:
     photo = args.photo
     load = os.getloadavg()
     results = measure(photo, args.runs)
-    medians = {name: statistics.median(r[name] for r in results) for name in SEGMENTS}
     print(f"{args.runs} uploads of a 1 MP JPEG from {photo.name}; load average {load[0]:.1f}")
     print("| segment | median s | min s | max s |\n|---|---|---|---|")
-    for name in SEGMENTS:
-        values = [r[name] for r in results]
-        print(f"| {name} | {medians[name]:.2f} | {min(values):.2f} | {max(values):.2f} |")
+    for name in (*SEGMENTS[:3], *STAGES, *SEGMENTS[3:]):
+        values = [r.get(name, 0.0) for r in results]
+        print(
+            f"| {name} | {statistics.median(values):.2f} | {min(values):.2f} | {max(values):.2f} |"
+        )
     return 0
 
 
