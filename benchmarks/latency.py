@@ -8,12 +8,15 @@ on the upload page ``--runs`` times on an idle queue (the first, which warms the
 counted) and takes each upload apart with the job row's own timestamps and the browser's:
 
 - upload: the click until the web process made the job's row (the POST and its checks);
-- to queue: the row until a worker claimed it (storing the upload, queueing, the worker's poll);
+- to queue: the row until a worker claimed it (storing the upload, queueing, and "poll": the
+  task's wait in the queue until the worker's next poll found it);
 - work: claimed until marked done, and its stages as the worker timed them (decoding, the
   model, matting, finishing: storing the cut-out and the page's pictures);
 - to page: done until the browser started loading the result page (the waiting page's polls);
 - page: that until the result picture is shown (the result page and its picture);
-- total: the click until the result picture is shown.
+- total: the click until the result picture is shown;
+- after done (not in the total): the worker's work after marking the job done (the standard
+  downloads), which holds back the next upload when there is a queue.
 
 Wall clocks of the same machine (Python's, Django's, Chromium's ``performance.timeOrigin``).
 """
@@ -49,6 +52,10 @@ SHOWN_AT = """() => { const img = document.querySelector("[data-result-image]");
   return performance.timeOrigin + (entry ? entry.responseEnd : performance.now()); }"""
 
 
+def _epoch(value: str) -> float:
+    return datetime.fromisoformat(value).replace(tzinfo=UTC).timestamp()
+
+
 def _row(db: Path, code: str) -> tuple[float, float, float, dict[str, int]]:
     """created_at, started_at and finished_at of the job as epoch seconds, and its stages' ms."""
     with sqlite3.connect(db) as connection:
@@ -56,8 +63,24 @@ def _row(db: Path, code: str) -> tuple[float, float, float, dict[str, int]]:
             "SELECT created_at, started_at, finished_at, stage_ms FROM tools_job WHERE code = ?",
             (code.replace("-", ""),),
         ).fetchone()
-    epoch = [datetime.fromisoformat(v).replace(tzinfo=UTC).timestamp() for v in times]
-    return *epoch, json.loads(stages)
+    return *(_epoch(v) for v in times), json.loads(stages)
+
+
+def _task(db: Path, code: str, deadline: float = 120.0) -> tuple[float, float, float]:
+    """enqueued_at, started_at and finished_at of the job's process_job task (once finished)."""
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        with sqlite3.connect(db) as connection:
+            row = connection.execute(
+                "SELECT enqueued_at, started_at, finished_at"
+                " FROM django_tasks_database_dbtaskresult"
+                " WHERE task_path LIKE '%process_job' AND args_kwargs LIKE ?",
+                (f"%{code}%",),
+            ).fetchone()
+        if row and row[2]:
+            return tuple(_epoch(v) for v in row)
+        time.sleep(0.1)
+    raise TimeoutError(f"the task of job {code} did not finish")
 
 
 def one_upload(page, base: str, photo: Path, db: Path) -> dict[str, float]:
@@ -72,7 +95,10 @@ def one_upload(page, base: str, photo: Path, db: Path) -> dict[str, float]:
     opened = page.evaluate("performance.timeOrigin") / 1000
     code = page.url.rstrip("/").rsplit("/", 1)[1]
     created, started, finished, stages = _row(db, code)
+    enqueued, picked, task_done = _task(db, code)
     return {
+        "  poll": picked - enqueued,
+        "after done": task_done - finished,
         **{f"  {stage}": ms / 1000 for stage, ms in stages.items()},
         "upload": created - clicked,
         "to queue": started - created,
@@ -120,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     results = measure(photo, args.runs)
     print(f"{args.runs} uploads of a 1 MP JPEG from {photo.name}; load average {load[0]:.1f}")
     print("| segment | median s | min s | max s |\n|---|---|---|---|")
-    for name in (*SEGMENTS[:3], *STAGES, *SEGMENTS[3:]):
+    for name in (*SEGMENTS[:2], "  poll", SEGMENTS[2], *STAGES, *SEGMENTS[3:], "after done"):
         values = [r.get(name, 0.0) for r in results]
         print(
             f"| {name} | {statistics.median(values):.2f} | {min(values):.2f} | {max(values):.2f} |"
