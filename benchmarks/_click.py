@@ -4,8 +4,9 @@
 database queue (SQLite). This starts the same two on a loopback port in a throw-away folder,
 uploads a 1 MP JPEG through the form (CSRF token and all, as ``benchmarks/load.py`` does) one
 at a time on an idle queue, and times each from the start of the POST until the status URL says
-the PNG is ready (polled every 50 ms; the waiting page's own script polls every second, which a
-visitor may add). The first upload warms the worker (model session, numba) and is not counted.
+the PNG is ready (polled every 50 ms; the waiting page's own script polls every 250 ms at
+first, which a visitor may add: benchmarks/latency.py measures that in Chromium). The first
+upload warms the worker (model session, numba) and is not counted.
 """
 
 from __future__ import annotations
