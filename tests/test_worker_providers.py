@@ -28,6 +28,25 @@ def test_the_providers_setting_reaches_the_session_and_falls_back_to_the_cpu(set
         configure_pipeline()
 
 
+def test_each_job_reuses_the_model_session_the_last_one_made(settings):
+    """Every job hands the settings to the pipeline again (tools.tasks.process_job): the same
+    settings keep the worker's session (a new one per job cost about 0.2 s); new providers
+    make a new one."""
+    configure_pipeline()
+    session = pipeline.get_session("u2netp")
+    configure_pipeline()
+    assert pipeline.get_session("u2netp") is session
+    settings.PIXELFORGE_ONNX_PROVIDERS = ["CUDAExecutionProvider", "CPUExecutionProvider"]
+    try:
+        configure_pipeline()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # no CUDA here: onnxruntime says so and uses the CPU
+            assert pipeline.get_session("u2netp") is not session
+    finally:
+        settings.PIXELFORGE_ONNX_PROVIDERS = ["CPUExecutionProvider"]
+        configure_pipeline()
+
+
 def test_a_worker_runs_numba_on_one_thread_unless_told_otherwise(monkeypatch, settings):
     from tools.management.commands.worker import limit_threads
 

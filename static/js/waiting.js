@@ -1,12 +1,24 @@
 // The waiting page: poll the job's status, show the queue place, stage and estimate, and open
 // the result when it is done. Without JavaScript a <noscript> meta refresh does the same.
+// Most jobs take a second or two: poll every FAST ms for the first FAST_FOR ms of the wait and
+// of the processing, so the result opens within about FAST of being done, then back off to SLOW
+// (a long job or a long queue costs the server one cheap request a second per waiting page).
 (function () {
   "use strict";
   var page = document.querySelector("[data-job-status]");
   if (!page) return;
   var text = page.querySelector("[data-status-text]");
   var stages = page.querySelectorAll("[data-stage]");
-  var delay = 1000;
+  var FAST = 250, FAST_FOR = 6000, SLOW = 1000, BACKOFF = 1.5, ERROR_MAX = 10000;
+  var since = Date.now(), processing = false;
+  var delay = FAST;
+
+  function next(status) {  // the wait before the next poll
+    if (status.state === "queued" && status.position > 1) return SLOW;  // others go first
+    if (status.state === "processing" && !processing) { processing = true; since = Date.now(); }
+    if (Date.now() - since < FAST_FOR) return FAST;
+    return Math.min(SLOW, Math.max(delay, FAST) * BACKOFF);
+  }
 
   function describe(status) {
     var line = status.state === "queued"
@@ -32,9 +44,10 @@
           if (item.dataset.stage === status.stage) item.setAttribute("aria-current", "step");
           else item.removeAttribute("aria-current");
         });
+        delay = next(status);
         window.setTimeout(poll, delay);
       })
-      .catch(function () { delay = Math.min(delay * 2, 10000); window.setTimeout(poll, delay); });
+      .catch(function () { delay = Math.min(delay * 2, ERROR_MAX); window.setTimeout(poll, delay); });
   }
   window.setTimeout(poll, delay);
 })();

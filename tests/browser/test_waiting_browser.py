@@ -79,3 +79,26 @@ def test_cancel_works_with_and_without_javascript(browser, page, live_server, ph
     plain.wait_for_url(re.compile(r".*\?cancelled=1$"))
     assert not Job.objects.filter(pk=job.pk).exists()
     context.close()
+
+
+def test_behind_others_it_keeps_polling_and_moves_up_then_opens_the_result(
+    browser, page, live_server, photo
+):
+    """Behind another upload the page polls less often (static/js/waiting.js) but still moves
+    up the line, and opens the result once its own job is done."""
+    other = browser.new_context()
+    first = upload(other.new_page(), live_server, photo)
+    other.close()
+    job = upload(page, live_server, photo)
+    status = page.locator("[data-status-text]")
+    assert "number 2 in line" in status.inner_text()
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
+    processing.run_job(first.code)
+    page.wait_for_function(
+        "() => document.querySelector('[data-status-text]').textContent.includes('number 1')"
+    )
+    assert any(url.endswith(f"/r/{job.code}/status/") for url in asked)
+    processing.run_job(job.code)
+    page.locator("[data-canvas]").wait_for(state="visible")
+    assert RESULT.match(page.url).group(1) == str(job.code)
