@@ -206,5 +206,5 @@ def test_a_file_cut_short_is_refused_at_once(client, fmt):
     upload = SimpleUploadedFile(f"cut.{fmt.lower()}", data, content_type="image/png")
     response = client.post(TOOL_URL, {"image": upload})
     assert response.status_code == 422
-    assert "ends early" in " ".join(response.context["errors"])
+    assert "cut off (truncated)" in " ".join(response.context["errors"])
     assert not Job.objects.exists()
