@@ -50,7 +50,6 @@ from benchmarks._site import HOST, REPO
 FORM = "/tools/remove-background/"
 PHOTOS = sorted((REPO / "tests" / "fixtures").glob("*.jpg"))
 TIMEOUT = 300.0
-PAGE_P95, PAGE_P99 = 0.150, 0.500  # seconds, the targets
 
 
 def percentile(values: list[float], p: float) -> float:

@@ -88,11 +88,6 @@ def check_rate(
     return RateDecision(allowed, limit, max(0, limit - count), retry)
 
 
-def retry_after_header(decision: RateDecision) -> dict[str, str]:
-    """Headers for a 429 response."""
-    return {"Retry-After": str(decision.retry_after)}
-
-
 def check_setting_rate(
     request: HttpRequest, *, scope: str, setting: str, cost: int = 1
 ) -> RateDecision:

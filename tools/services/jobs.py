@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
@@ -330,11 +329,3 @@ def delete_job(job: Job) -> None:
     storage.delete_files(job.code)
     job.delete()
     log.info("Job %s deleted", job.code)
-
-
-def waiting_total() -> int:
-    return Job.objects.live().waiting().count()
-
-
-def uploaded_bytes_in_queue() -> int:
-    return Job.objects.live().queued().aggregate(total=Sum("upload_bytes"))["total"] or 0
