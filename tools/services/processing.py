@@ -164,11 +164,6 @@ def _fail(job: Job, message: str) -> str:
     return Job.Status.FAILED
 
 
-def decode_original(job: Job) -> Image.Image:
-    """The stored upload, decoded within the site's limits (EXIF turned, sRGB)."""
-    return decode_stored(job).image
-
-
 def decode_stored(job: Job) -> pipeline.Decoded:
     """The stored upload decoded within the site's limits, with the size it declares."""
     return decode_within_limits(storage.read_bytes(job, "original"))

@@ -28,7 +28,7 @@ from tools.pipeline import refine as refine_pipeline
 from tools.pipeline.formats import PNG_COMPRESS_LEVEL
 from tools.services import labels, storage
 from tools.services.jobs import preview_of
-from tools.services.rendering import choice_of
+from tools.services.rendering import choice_of, open_original
 
 log = logging.getLogger(__name__)
 
@@ -184,9 +184,7 @@ def refine_job(
             f"This image has reached the limit of {MAX_REVISIONS} refinements. Go back to an "
             "earlier version, or download the result and upload it again to go on.",
         )
-    from tools.services.processing import decode_original
-
-    original = decode_original(job)  # the upload as received, decoded as the worker did
+    original = open_original(job)  # the upload as received, decoded as the worker did
     cutout = storage.open_image(job, "cutout")
     alpha = cutout.getchannel("A")  # the job's alpha file holds the same values
     refined = refine_pipeline.refine_cutout(

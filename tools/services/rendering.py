@@ -152,7 +152,8 @@ def kept_cutout(job: Job, keep: tuple[int, ...] | None, *, preview: bool) -> Ima
 
 
 def open_original(job: Job) -> Image.Image:
-    """The full-resolution original: the stored upload decoded within the site's limits."""
+    """The full-resolution original: the stored upload decoded within the site's limits (EXIF
+    turned, sRGB), as the worker decoded it."""
     from tools.images import load_within_limits
 
     return load_within_limits(storage.read_bytes(job, "original"))
