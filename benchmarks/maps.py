@@ -22,7 +22,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.lighting import GAINS, relight
-from benchmarks.quality import Pair, find_pairs
+from benchmarks.quality_data import Pair, find_pairs
 from benchmarks.workers import MODELS_DIR, ROOT
 
 MAPS_DIR = ROOT / "benchmarks" / "out" / "maps"

@@ -25,7 +25,7 @@ if __package__ in (None, ""):
 
 from benchmarks.maps import cached, load_variant
 from benchmarks.metrics import score
-from benchmarks.quality import find_pairs, load_alpha
+from benchmarks.quality_data import find_pairs, load_alpha
 
 METRICS = ("mae", "sad", "grad", "edge_mae", "iou")
 

@@ -38,13 +38,10 @@ pipeline variant with other parameters.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
-import math
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -54,42 +51,27 @@ if __package__ in (None, ""):  # run as a script: make `benchmarks` and `tools` 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.lighting import GAINS, relight
-from benchmarks.metrics import HIGHER_IS_BETTER, METRIC_NAMES, Scores, f_curve, score
+from benchmarks.metrics import f_curve, score
+from benchmarks.quality_data import (
+    ImageResult,
+    Method,
+    Pair,
+    Report,
+    find_pairs,
+    load_alpha,
+)
+
+# target_check is re-exported: `quality.target_check(report)` reads as part of the run.
+from benchmarks.quality_report import target_check as target_check
+from benchmarks.quality_report import write_outputs
 from benchmarks.seethrough import SOURCE as SEETHROUGH
-from benchmarks.seethrough import SeeThrough, see_through
+from benchmarks.seethrough import see_through
 from benchmarks.workers import MODELS_DIR, ROOT, Worker, start_rembg
 from tools.pipeline.manifest import DEFAULT_MODEL as DEFAULT
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
 DEFAULT_OUT = ROOT / "benchmarks" / "out" / "quality"
-# The target: PixelForge's default beats every rival (both rembg modes, the saved previous
-# pipeline) on these, overall and per source.
-TARGET_METRICS = ("mae", "sad", "grad", "edge_mae", "max_f")
-# Guided upsampling (pf-quarter) may lose at most this much, relative, against pf.
-UPSAMPLING_METRICS = ("mae", "edge_mae")
-UPSAMPLING_BUDGET = 0.10
 
 Predict = Callable[[Path], np.ndarray]
-
-
-@dataclass(frozen=True)
-class Pair:
-    source: str
-    id: str
-    image: Path
-    alpha: Path
-
-
-@dataclass(frozen=True)
-class Method:
-    key: str
-    label: str
-    tool: str  # "pixelforge" | "rembg" | "saved"
-    model: str
-    matting: bool
-    work_fraction: float | None = None  # working side as a fraction of the long side
-    saved_dir: Path | None = None  # "saved": where the alphas are
-    lighting: str | None = None  # a change of benchmarks/lighting.py applied to each photo
 
 
 METHODS: dict[str, Method] = {
@@ -138,73 +120,6 @@ METHODS: dict[str, Method] = {
     )
 }
 DEFAULT_METHODS = ("pf", "pf-quarter", "pf-u2net", "rembg", "rembg-matting")
-
-
-@dataclass
-class ImageResult:
-    method: str
-    pair: Pair
-    scores: Scores
-    seconds: float | None  # None when reused from the cache
-    curve: np.ndarray | None = None  # F-measure at each threshold (for the dataset maxF)
-    seethrough: SeeThrough | None = None  # on the see-through set: its see-through pixels
-
-
-def in_scope(result: ImageResult, source: str | None) -> bool:
-    """``source`` None is "overall": every source but the see-through set."""
-    return result.pair.source == source if source else result.pair.source != SEETHROUGH
-
-
-@dataclass
-class Report:
-    methods: list[Method]
-    results: list[ImageResult] = field(default_factory=list)
-
-    def sources(self) -> list[str]:
-        return sorted({r.pair.source for r in self.results})
-
-    def mean(self, method: str, source: str | None, metric: str) -> float:
-        values = [
-            getattr(r.scores, metric) if metric != "seconds" else r.seconds
-            for r in self.results
-            if r.method == method and in_scope(r, source)
-        ]
-        values = [v for v in values if v is not None and not math.isnan(v)]
-        return float(np.mean(values)) if values else float("nan")
-
-    def curve_max_f(self, method: str, source: str | None) -> float:
-        """maxF the usual way: the F-measure curve averaged over images, then its maximum."""
-        curves = [
-            r.curve
-            for r in self.results
-            if r.method == method and r.curve is not None
-            and in_scope(r, source)
-        ]  # fmt: skip
-        return float(np.mean(curves, axis=0).max()) if curves else float("nan")
-
-    def count(self, source: str | None) -> int:
-        return len({r.pair for r in self.results if in_scope(r, source)})
-
-
-def find_pairs(data_dir: Path, sources: Iterable[str] | None = None) -> list[Pair]:
-    """Every (image, alpha) pair under DATA_DIR/<source>/{images,alpha}, sorted."""
-    wanted = set(sources) if sources else None
-    pairs = []
-    for source_dir in sorted(p for p in data_dir.iterdir() if (p / "images").is_dir()):
-        if wanted is not None and source_dir.name not in wanted:
-            continue
-        for image in sorted((source_dir / "images").iterdir()):
-            alpha = source_dir / "alpha" / f"{image.stem}.png"
-            if image.suffix.lower() in IMAGE_SUFFIXES and alpha.exists():
-                pairs.append(Pair(source_dir.name, image.stem, image, alpha))
-    if not pairs:
-        raise SystemExit(f"no <source>/images + <source>/alpha pairs found under {data_dir}")
-    return pairs
-
-
-def load_alpha(path: Path) -> np.ndarray:
-    with Image.open(path) as img:
-        return np.asarray(img.convert("L"))
 
 
 def pixelforge_predictor(
@@ -435,118 +350,6 @@ def run(
             scored, predict, method=method.key, save_dir=out_dir / method.key, progress=progress
         )
     return report
-
-
-# --- reporting --------------------------------------------------------------------------------
-
-COLUMNS = (
-    ("mae", "MAE", "{:.4f}"),
-    ("sad", "SAD", "{:.2f}"),
-    ("grad", "Grad", "{:.2f}"),
-    ("max_f", "maxF", "{:.4f}"),
-    ("curve_max_f", "maxF (mean curve)", "{:.4f}"),
-    ("edge_mae", "edge MAE", "{:.4f}"),
-    ("iou", "IoU", "{:.4f}"),
-    ("seconds", "s/img", "{:.2f}"),
-)
-
-
-def _fmt(value: float, pattern: str) -> str:
-    return "n/a" if math.isnan(value) else pattern.format(value)
-
-
-def _value(report: Report, method: str, source: str | None, key: str) -> float:
-    if key == "curve_max_f":
-        return report.curve_max_f(method, source)
-    return report.mean(method, source, key)
-
-
-def table(report: Report, source: str | None) -> str:
-    """One Markdown table: a row per method, the mean over the source's images (or all)."""
-    header = "| method | " + " | ".join(title for _, title, _ in COLUMNS) + " |"
-    rule = "|---|" + "---:|" * len(COLUMNS)
-    rows = [header, rule]
-    for method in report.methods:
-        cells = [
-            _fmt(_value(report, method.key, source, key), pattern) for key, _, pattern in COLUMNS
-        ]
-        rows.append(f"| {method.label} | " + " | ".join(cells) + " |")
-    return "\n".join(rows)
-
-
-def target_check(report: Report) -> list[str]:
-    """The target, one line per scope: does 'pf' beat both rembg modes and the saved pipelines?"""
-    keys = [m.key for m in report.methods]
-    rivals = [k for k in keys if k in ("rembg", "rembg-matting") or k.startswith("saved:")]
-    if "pf" not in keys or not rivals:
-        return []
-    lines = []
-    for source in [None, *report.sources()]:
-        misses = []
-        for metric in TARGET_METRICS:
-            ours = report.mean("pf", source, metric)
-            for rival in rivals:
-                theirs = report.mean(rival, source, metric)
-                better = ours > theirs if HIGHER_IS_BETTER[metric] else ours < theirs
-                if not better:
-                    sign = "<=" if HIGHER_IS_BETTER[metric] else ">="
-                    misses.append(f"{metric} vs {rival} ({ours:.4f} {sign} {theirs:.4f})")
-        verdict = "PASS" if not misses else "MISS: " + "; ".join(misses)
-        lines.append(f"- {source or 'overall'}: {verdict}")
-    return lines
-
-
-def upsampling_check(report: Report) -> list[str]:
-    """pf-quarter against pf: relative loss in MAE and edge MAE, within the budget?"""
-    keys = {m.key for m in report.methods}
-    if not {"pf", "pf-quarter"} <= keys:
-        return []
-    lines = []
-    for source in [None, *report.sources()]:
-        cells = []
-        for metric in UPSAMPLING_METRICS:
-            full = report.mean("pf", source, metric)
-            quarter = report.mean("pf-quarter", source, metric)
-            loss = (quarter - full) / full if full else float("nan")
-            verdict = "ok" if loss <= UPSAMPLING_BUDGET else "OVER"
-            cells.append(f"{metric} {full:.4f} -> {quarter:.4f} ({loss:+.1%}, {verdict})")
-        lines.append(f"- {source or 'overall'}: " + "; ".join(cells))
-    return lines
-
-
-def markdown(report: Report, data_dir: Path) -> str:
-    parts = [f"Data: `{data_dir}`, {report.count(None)} images. Means over images.", ""]
-    for source in report.sources():
-        parts += [f"### {source} ({report.count(source)} images)", "", table(report, source), ""]
-    parts += [f"### Overall ({report.count(None)} images)", "", table(report, None), ""]
-    check = target_check(report)
-    if check:
-        names = ", ".join(TARGET_METRICS)
-        parts += [f"Target (PixelForge default beats every other tool listed on {names}):", ""]
-        parts += [*check, ""]
-    from benchmarks.quality_checks import checks
-
-    parts += checks(report)
-    upsampling = upsampling_check(report)
-    if upsampling:
-        budget = f"{UPSAMPLING_BUDGET:.0%}"
-        parts += [f"Guided upsampling from a quarter of the side (target: at most {budget} worse):"]
-        parts += ["", *upsampling, ""]
-    return "\n".join(parts)
-
-
-def write_outputs(report: Report, data_dir: Path, out_dir: Path) -> str:
-    out_dir.mkdir(parents=True, exist_ok=True)
-    text = markdown(report, data_dir)
-    (out_dir / "results.md").write_text(text)
-    with (out_dir / "per_image.csv").open("w", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["method", "source", "id", *METRIC_NAMES, "seconds"])
-        for r in report.results:
-            values = [f"{getattr(r.scores, m):.6f}" for m in METRIC_NAMES]
-            seconds = "" if r.seconds is None else f"{r.seconds:.3f}"
-            writer.writerow([r.method, r.pair.source, r.pair.id, *values, seconds])
-    return text
 
 
 def main(argv: list[str] | None = None) -> int:

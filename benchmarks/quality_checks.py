@@ -14,15 +14,12 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from benchmarks.lighting import GAINS
+from benchmarks.quality_data import Report, in_scope
 from benchmarks.seethrough import SOURCE as SEETHROUGH
-
-if TYPE_CHECKING:
-    from benchmarks.quality import Report
 
 MATTING_GAIN = 0.05
 MATTING_METRICS = ("mae", "sad", "edge_mae", "grad")
@@ -32,8 +29,6 @@ SEETHROUGH_GAIN = 0.25
 
 
 def _per_image(report: Report, method: str, source: str | None, metric: str) -> dict:
-    from benchmarks.quality import in_scope
-
     return {
         r.pair: getattr(r.scores, metric)
         for r in report.results

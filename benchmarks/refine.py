@@ -42,7 +42,7 @@ if __package__ in (None, ""):  # run as a script: make `benchmarks` and `tools` 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.metrics import mae
-from benchmarks.quality import Pair, find_pairs, load_alpha
+from benchmarks.quality_data import Pair, find_pairs, load_alpha
 from benchmarks.workers import MODELS_DIR, ROOT
 
 DEFAULT_OUT = ROOT / "benchmarks" / "out" / "refine"
