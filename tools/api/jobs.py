@@ -18,8 +18,7 @@ from django.urls import reverse
 from tools import pipeline
 from tools.api import service
 from tools.api.errors import ApiError
-from tools.api.masks import MASK_NAMES
-from tools.api.params import RemovalRequest
+from tools.api.params import MASK_NAMES, RemovalRequest
 from tools.images import check_within_limits
 from tools.models import Job, job_dir
 from tools.services import jobs, storage

@@ -3,11 +3,10 @@
 The same re-solve as the refine page (``tools.pipeline.refine``): non-zero pixels of
 keep_mask are sure foreground, of remove_mask sure background, and the edge around them is
 matted again. A mask may be any size with the image's proportions; it is scaled to fit.
+The two parameters are declared with the others in ``tools.api.params``.
 """
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 import numpy as np
 from django.conf import settings
@@ -15,33 +14,8 @@ from django.core.files.uploadedfile import UploadedFile
 
 from tools import pipeline
 from tools.api.errors import ApiError
+from tools.api.params import MASK_NAMES, RemovalRequest
 from tools.pipeline import refine
-
-if TYPE_CHECKING:
-    from tools.api.params import Param, RemovalRequest
-
-MASK_NAMES = ("keep_mask", "remove_mask")
-
-
-def mask_params() -> list[Param]:
-    from tools.api.params import Param
-
-    what = {
-        "keep_mask": "keep: its pixels become sure foreground (opaque)",
-        "remove_mask": "remove: its pixels become sure background (transparent)",
-    }
-    return [
-        Param(
-            name,
-            "file",
-            f"Optional brush strokes to correct the cut-out, {what[name]}. An image (PNG "
-            "recommended) in which non-zero pixels are strokes and 0 (or transparent) is "
-            "untouched; the image's size, or any size with its proportions (it is scaled to "
-            "fit). The edge around the strokes is matted again from the photo, so rough "
-            "strokes are enough. Where both masks mark a pixel, remove wins.",
-        )
-        for name in MASK_NAMES
-    ]
 
 
 def _decode(upload: UploadedFile, parameter: str, size: tuple[int, int]) -> np.ndarray:

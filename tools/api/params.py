@@ -20,7 +20,6 @@ from PIL import Image
 
 from tools import pipeline
 from tools.api.errors import ApiError
-from tools.api.masks import mask_params
 from tools.pipeline.formats import ACCEPTED_TEXT, OUTPUTS
 from tools.pipeline.manifest import model_file_problem
 from tools.uploads import cap_uploads, max_upload_bytes, oversize_fields
@@ -30,6 +29,7 @@ API_MAX_FILES = 4  # an image and a background image, with room to spare
 FORMATS = tuple(OUTPUTS)
 SHADOWS = ("none", "drop", "contact")
 SIZES = ("preview", "full")
+MASK_NAMES = ("keep_mask", "remove_mask")  # brush strokes, applied by tools.api.masks
 TRUE = {"true", "1", "yes", "on"}
 FALSE = {"false", "0", "no", "off"}
 Kind = Literal["file", "string", "boolean", "number"]
@@ -73,6 +73,25 @@ def shadow_params() -> list[Param]:
             maximum=pipeline.options.SHADOW_RANGES[attr][1],
         )
         for name, (attr, description) in SHADOW_STYLE_PARAMS.items()
+    ]
+
+
+def mask_params() -> list[Param]:
+    what = {
+        "keep_mask": "keep: its pixels become sure foreground (opaque)",
+        "remove_mask": "remove: its pixels become sure background (transparent)",
+    }
+    return [
+        Param(
+            name,
+            "file",
+            f"Optional brush strokes to correct the cut-out, {what[name]}. An image (PNG "
+            "recommended) in which non-zero pixels are strokes and 0 (or transparent) is "
+            "untouched; the image's size, or any size with its proportions (it is scaled to "
+            "fit). The edge around the strokes is matted again from the photo, so rough "
+            "strokes are enough. Where both masks mark a pixel, remove wins.",
+        )
+        for name in MASK_NAMES
     ]
 
 
