@@ -20,14 +20,8 @@ from benchmarks.metrics import mae
 from benchmarks.refine import disc_mask, next_disc
 from tests.conftest import FIXTURES, REPO
 from tools.pipeline import ImageTooLarge, UnreadableImage
-from tools.pipeline.refine import (
-    RefineParams,
-    check_mask_size,
-    load_mask,
-    refine_alpha,
-    refine_cutout,
-    split_strokes,
-)
+from tools.pipeline.refine import RefineParams, refine_alpha, refine_cutout
+from tools.pipeline.strokes import check_mask_size, load_mask, split_strokes
 
 
 def two_tone(size: tuple[int, int] = (160, 120)) -> tuple[np.ndarray, np.ndarray]:

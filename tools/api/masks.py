@@ -15,18 +15,18 @@ from django.core.files.uploadedfile import UploadedFile
 from tools import pipeline
 from tools.api.errors import ApiError
 from tools.api.params import MASK_NAMES, RemovalRequest
-from tools.pipeline import refine
+from tools.pipeline import refine, strokes
 
 
 def _decode(upload: UploadedFile, parameter: str, size: tuple[int, int]) -> np.ndarray:
     upload.seek(0)
     try:
-        values = refine.load_mask(
+        values = strokes.load_mask(
             upload,
             max_pixels=settings.PIXELFORGE_MAX_PIXELS,
             max_side=settings.PIXELFORGE_MAX_SIDE,
         )
-        refine.check_mask_size(values.shape[::-1], size)
+        strokes.check_mask_size(values.shape[::-1], size)
     except pipeline.ImageTooLarge as exc:
         raise ApiError("image_too_large", str(exc), parameter=parameter) from exc
     except pipeline.UnreadableImage as exc:

@@ -25,6 +25,7 @@ from PIL import Image
 from tools import pipeline
 from tools.models import Job, Revision, job_dir
 from tools.pipeline import refine as refine_pipeline
+from tools.pipeline import strokes
 from tools.pipeline.formats import PNG_COMPRESS_LEVEL
 from tools.services import labels, storage
 from tools.services.jobs import preview_of
@@ -165,7 +166,7 @@ def refine_job(
     remove_mask = np.asarray(remove) != 0
     for mask in (keep_mask, remove_mask):
         try:
-            refine_pipeline.check_mask_size(mask.shape[::-1], (job.width, job.height))
+            strokes.check_mask_size(mask.shape[::-1], (job.width, job.height))
         except ValueError as exc:
             raise RefineError(str(exc), status=400) from exc
     if not (keep_mask.any() or remove_mask.any()):
@@ -294,7 +295,7 @@ def decode_mask(data: bytes) -> np.ndarray:
             f"The stroke mask is larger than {MAX_MASK_BYTES // (1024 * 1024)} MB.", status=413
         )
     try:
-        return refine_pipeline.load_mask(
+        return strokes.load_mask(
             data,
             max_pixels=settings.PIXELFORGE_MAX_PIXELS,
             max_side=settings.PIXELFORGE_MAX_SIDE,
@@ -307,8 +308,8 @@ def decode_mask(data: bytes) -> np.ndarray:
 
 def split_strokes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The web client's single mask: 0 untouched, 1 keep, 2 remove."""
-    if values.size and int(values.max()) > refine_pipeline.REMOVE:
+    if values.size and int(values.max()) > strokes.REMOVE:
         raise RefineError(
             "The stroke mask may only hold 0 (untouched), 1 (keep) and 2 (remove).", status=400
         )
-    return refine_pipeline.split_strokes(values)
+    return strokes.split_strokes(values)
