@@ -40,11 +40,6 @@ BACKGROUND, UNKNOWN, FOREGROUND = 0.0, 0.5, 1.0
 # pyramid divides by zero on a single pixel): the sharpened saliency is the alpha and the image
 # its own foreground.
 MIN_MATTE_SIDE = 8
-# A subject is at least this many working pixels above 0.5 and this share of the image (a
-# speck of a few pixels is the model's noise, not something to cut out).
-MIN_SUBJECT_PIXELS = 16
-MIN_SUBJECT_SIDE = 16
-MIN_SUBJECT_SHARE = 1e-4
 
 
 @dataclass(frozen=True)
@@ -108,20 +103,6 @@ def pymatting() -> ModuleType:
     import pymatting as module
 
     return module
-
-
-def has_subject(saliency: np.ndarray) -> bool:
-    """Does the map hold a subject: more than a speck above 0.5 (``MIN_SUBJECT_*``)?
-
-    A plain or uniform photo gives a map near zero everywhere (IS-Net's stays below 0.03 on
-    flat, noisy, graded and black or white photos), so nothing is above 0.5. Images under
-    ``MIN_SUBJECT_SIDE`` on a side are not judged: the model sees a few pixels blown up.
-    """
-    if min(saliency.shape) < MIN_SUBJECT_SIDE:
-        return True
-    area = saliency.size
-    needed = max(1, min(MIN_SUBJECT_PIXELS, area // 16), math.ceil(MIN_SUBJECT_SHARE * area))
-    return int(np.count_nonzero(saliency > 0.5)) >= needed
 
 
 def band_radius(shape: tuple[int, int], params: MatteParams = DEFAULT_PARAMS) -> int:

@@ -16,11 +16,11 @@ from .matte import (
     DEFAULT_PARAMS,
     MatteParams,
     estimate_foreground,
-    has_subject,
     matte,
     sharpen,
 )
 from .segment import predict_saliency
+from .subjects import has_subject
 
 # Matting runs at most at this long side; larger images get their alpha by guided upsampling.
 WORK_SIDE = 1024
@@ -79,7 +79,7 @@ def remove_background(
     ``work_side`` caps the side matting runs at (the benchmark lowers it to score the guided
     upsampling on small images).
     ``on_stage`` is told "matting" once the subject is found (for a progress display).
-    Raises :class:`NoSubjectFound` when the map holds no subject (``matte.has_subject``).
+    Raises :class:`NoSubjectFound` when the map holds no subject (``subjects.has_subject``).
     """
     if image.mode != "RGB":
         image = image.convert("RGB")

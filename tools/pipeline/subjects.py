@@ -1,7 +1,9 @@
-"""Separate subjects in an alpha matte: connected regions, their boxes, and keeping a few."""
+"""Subjects: is there one in the model's map at all (``has_subject``), and separating them in an
+alpha matte (connected regions, their boxes, and keeping a few)."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -11,6 +13,25 @@ from scipy import ndimage
 MAX_SUBJECTS = 254  # the largest this many are numbered; smaller regions are "other"
 SUBJECT_THRESHOLD = 127  # alpha above this belongs to a subject's body
 EIGHT_CONNECTED = np.ones((3, 3), dtype=bool)
+# A subject is at least this many working pixels above 0.5 and this share of the image (a
+# speck of a few pixels is the model's noise, not something to cut out).
+MIN_SUBJECT_PIXELS = 16
+MIN_SUBJECT_SIDE = 16
+MIN_SUBJECT_SHARE = 1e-4
+
+
+def has_subject(saliency: np.ndarray) -> bool:
+    """Does the map hold a subject: more than a speck above 0.5 (``MIN_SUBJECT_*``)?
+
+    A plain or uniform photo gives a map near zero everywhere (IS-Net's stays below 0.03 on
+    flat, noisy, graded and black or white photos), so nothing is above 0.5. Images under
+    ``MIN_SUBJECT_SIDE`` on a side are not judged: the model sees a few pixels blown up.
+    """
+    if min(saliency.shape) < MIN_SUBJECT_SIDE:
+        return True
+    area = saliency.size
+    needed = max(1, min(MIN_SUBJECT_PIXELS, area // 16), math.ceil(MIN_SUBJECT_SHARE * area))
+    return int(np.count_nonzero(saliency > 0.5)) >= needed
 
 
 Box = tuple[int, int, int, int]  # (left, top, width, height)
