@@ -164,9 +164,6 @@ def _preconditioner(max_nnz: int) -> Any:
     return build
 
 
-SOLVERS = ("cf", "knn", "lkm", "rw", "lbdm")
-
-
 def _closed_form(
     image: np.ndarray, trimap: np.ndarray, prior: np.ndarray, params: MatteParams
 ) -> np.ndarray:

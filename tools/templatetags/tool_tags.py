@@ -13,11 +13,6 @@ register = template.Library()
 
 
 @register.filter
-def filesize_mb(value: int) -> str:
-    return f"{value / (1024 * 1024):g} MB"
-
-
-@register.filter
 def seconds(ms: int) -> str:
     """1234 -> "1.2 s"; 340 -> "0.34 s"."""
     return f"{ms / 1000:.2g} s" if ms < 1000 else f"{ms / 1000:.1f} s"
