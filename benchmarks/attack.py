@@ -1,6 +1,6 @@
 """Issue 20's targets, measured on the production set-up of docs/deployment.md under attack.
 
-    .venv/bin/python -m benchmarks.attack                  # about 2 minutes
+    .venv/bin/python -m benchmarks.attack --duration 25    # docs/benchmarks.md, 2.5 minutes
     .venv/bin/python -m benchmarks.attack --duration 15 --slow 300
 
 It starts what benchmarks/load.py starts (a throw-away SQLite database, gunicorn from
@@ -19,6 +19,7 @@ loopback, with the upload and API rate limits at 10/hour, then runs four bounded
 
 Each client has its own loopback address (127.0.1.x, 127.0.2.x ...): the limits are per address.
 It prints a table with the load average next to each row, and stops everything it started.
+GUNICORN_* values in the environment (but the bind) are passed on, to try a setting.
 """
 
 from __future__ import annotations
