@@ -75,14 +75,17 @@ class Tally:
 class Visitor:
     """One browser: a CSRF cookie and token from the form, then uploads and status polls."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, source: str | None = None) -> None:
         self.port = port
+        self.source = (source, 0) if source else None  # a loopback address such as 127.0.1.7
         page, headers = self.get(FORM)
         self.cookie = headers.get("set-cookie", "").split(";", 1)[0]
         self.token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
 
     def _request(self, method: str, path: str, body: bytes | None = None, headers=None):
-        connection = http.client.HTTPConnection(HOST, self.port, timeout=TIMEOUT)
+        connection = http.client.HTTPConnection(
+            HOST, self.port, timeout=TIMEOUT, source_address=self.source
+        )
         try:
             connection.request(method, path, body=body, headers=headers or {})
             response = connection.getresponse()
