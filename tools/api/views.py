@@ -15,7 +15,8 @@ from tools.api import openapi as openapi_doc
 from tools.api import service, streaming
 from tools.api.access import check_api_key, enforce_rate_limit, keys_required
 from tools.api.errors import ERRORS, ApiError, error_response
-from tools.api.params import declared_params, parse_removal
+from tools.api.params import declared_params
+from tools.api.parsing import parse_removal
 from tools.models import Job
 
 log = logging.getLogger(__name__)
