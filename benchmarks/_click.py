@@ -25,7 +25,7 @@ from PIL import Image
 
 from benchmarks import _site as site
 from benchmarks._site import HOST
-from benchmarks.load import Visitor
+from benchmarks._visitor import Visitor
 
 POLL = 0.05
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import json
 import os
@@ -167,3 +168,40 @@ def peak_mb(pid: int) -> float:
     except OSError:
         pass
     return 0.0
+
+
+class Site:
+    """Gunicorn, --workers job workers and nginx in front, on loopback ports, with ``extra_env``
+    over site_env's settings."""
+
+    def __init__(
+        self, args: argparse.Namespace, work: Path, extra_env: dict[str, str] | None = None
+    ) -> None:
+        self.work = work
+        self.web_port, self.port = free_port(), free_port()
+        self.env = site_env(
+            work, web_port=self.web_port, database_url=args.database_url, workers=args.workers
+        )
+        self.env.update(extra_env or {})
+        if args.onnx_threads is not None:
+            self.env["PIXELFORGE_ONNX_THREADS"] = str(args.onnx_threads)
+        self.count = args.workers
+        manage(self.env, "migrate", "--noinput")
+        manage(self.env, "collectstatic", "--noinput")
+        self.web = start_gunicorn(self.env, work)
+        self.workers = [start_worker(self.env, work) for _ in range(self.count)]
+        self.nginx = start_nginx(self.env, work, port=self.port, web_port=self.web_port)
+        wait_for_port(self.web_port)
+        wait_for_port(self.port)
+
+    def worker_pids(self) -> list[int]:
+        return [w.pid for w in self.workers if w.poll() is None]
+
+    def restart_workers(self, sig: int = signal.SIGTERM) -> None:
+        for worker in self.workers:
+            stop(worker, sig)
+        self.workers = [start_worker(self.env, self.work) for _ in range(self.count)]
+
+    def close(self) -> None:
+        for process in (self.nginx, self.web, *self.workers):
+            stop(process)

@@ -37,8 +37,8 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from benchmarks import load
-from benchmarks.load import FORM, PHOTOS, Visitor, load_average, percentile
+from benchmarks import _site
+from benchmarks._visitor import FORM, PHOTOS, Visitor, load_average, percentile
 
 LIMIT = 10  # PIXELFORGE_UPLOAD_RATE_LIMIT and PIXELFORGE_API_RATE_LIMIT, per hour
 API = "/api/v1/remove-background"
@@ -131,7 +131,7 @@ def gunicorn_cpu(master: int) -> float:
     """CPU seconds of gunicorn: the master, its live workers, and the workers it has reaped."""
     fields = Path(f"/proc/{master}/stat").read_text().rsplit(")", 1)[1].split()
     reaped = (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
-    return reaped + load.site.cpu_seconds([master, *load.site.children(master)])
+    return reaped + _site.cpu_seconds([master, *_site.children(master)])
 
 
 def pages_under_flood(running: Site, result: str, seconds: float) -> None:
@@ -160,7 +160,7 @@ def pages_under_flood(running: Site, result: str, seconds: float) -> None:
         target=flood, args=(port, result + "view/result/", stop_at, out)
     )
     flooder.start()
-    before = set(load.site.children(running.web.pid))
+    before = set(_site.children(running.web.pid))
     cpu, started = gunicorn_cpu(running.web.pid), time.monotonic()
     threads = [
         threading.Thread(target=uploader, args=(port, f"127.0.1.{i + 1}", stop_at, uploads))
@@ -174,7 +174,7 @@ def pages_under_flood(running: Site, result: str, seconds: float) -> None:
     flooded, flood_p50 = out.get(timeout=60)
     flooder.join(timeout=10)
     busy = (gunicorn_cpu(running.web.pid) - cpu) / (time.monotonic() - started)
-    recycled = len(before - set(load.site.children(running.web.pid)))
+    recycled = len(before - set(_site.children(running.web.pid)))
     row(
         "1b. pages, 16 uploaders + 16 view/result flooders",
         f"{len(times)} page views p50 {percentile(times, 50) * 1000:.0f} ms, p95 "
@@ -346,30 +346,21 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-class Site(load.Site):
+class Site(_site.Site):
     """load.py's set-up with the rate limits on (10 an hour per address)."""
 
     def __init__(self, args: argparse.Namespace, work: Path) -> None:
-        original = load.site.site_env
-
-        def with_limits(*a, **k) -> dict[str, str]:
-            env = original(*a, **k)
-            env["PIXELFORGE_UPLOAD_RATE_LIMIT"] = f"{LIMIT}/hour"
-            env["PIXELFORGE_API_RATE_LIMIT"] = f"{LIMIT}/hour"
-            env.update(  # e.g. GUNICORN_THREADS=16 to try a setting (the bind stays)
-                {
-                    k: v
-                    for k, v in os.environ.items()
-                    if k.startswith("GUNICORN_") and k != "GUNICORN_BIND"
-                }
-            )
-            return env
-
-        load.site.site_env = with_limits
-        try:
-            super().__init__(args, work)
-        finally:
-            load.site.site_env = original
+        limits = {
+            "PIXELFORGE_UPLOAD_RATE_LIMIT": f"{LIMIT}/hour",
+            "PIXELFORGE_API_RATE_LIMIT": f"{LIMIT}/hour",
+        }
+        # e.g. GUNICORN_THREADS=16 to try a setting (the bind stays)
+        gunicorn = {
+            k: v
+            for k, v in os.environ.items()
+            if k.startswith("GUNICORN_") and k != "GUNICORN_BIND"
+        }
+        super().__init__(args, work, extra_env=limits | gunicorn)
 
 
 if __name__ == "__main__":

@@ -27,11 +27,8 @@ process it started is stopped at the end.
 from __future__ import annotations
 
 import argparse
-import http.client
 import io
-import json
 import os
-import re
 import signal
 import socket
 import statistics
@@ -39,24 +36,13 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchmarks import _site as site
-from benchmarks._site import HOST, REPO
-
-FORM = "/tools/remove-background/"
-PHOTOS = sorted((REPO / "tests" / "fixtures").glob("*.jpg"))
-TIMEOUT = 300.0
-
-
-def percentile(values: list[float], p: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+from benchmarks._site import HOST, Site
+from benchmarks._visitor import FORM, PHOTOS, Visitor, load_average, percentile
 
 
 @dataclass
@@ -70,70 +56,6 @@ class Tally:
     def error(self, text: str) -> None:
         with self.lock:
             self.errors.append(text)
-
-
-class Visitor:
-    """One browser: a CSRF cookie and token from the form, then uploads and status polls."""
-
-    def __init__(self, port: int, source: str | None = None) -> None:
-        self.port = port
-        self.source = (source, 0) if source else None  # a loopback address such as 127.0.1.7
-        page, headers = self.get(FORM)
-        self.cookie = headers.get("set-cookie", "").split(";", 1)[0]
-        self.token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-
-    def _request(self, method: str, path: str, body: bytes | None = None, headers=None):
-        connection = http.client.HTTPConnection(
-            HOST, self.port, timeout=TIMEOUT, source_address=self.source
-        )
-        try:
-            connection.request(method, path, body=body, headers=headers or {})
-            response = connection.getresponse()
-            data = response.read()
-            return response.status, data, {k.lower(): v for k, v in response.getheaders()}
-        finally:
-            connection.close()
-
-    def get(self, path: str) -> tuple[str, dict[str, str]]:
-        status, data, headers = self._request("GET", path)
-        if status != 200:
-            raise RuntimeError(f"GET {path}: HTTP {status}")
-        return data.decode(), headers
-
-    def upload(self, name: str, data: bytes) -> str:
-        """POST the photo; return its result page's path (the upload answers at once)."""
-        boundary = uuid.uuid4().hex
-        body = b"".join(
-            [
-                f'--{boundary}\r\nContent-Disposition: form-data; name="csrfmiddlewaretoken"'
-                f"\r\n\r\n{self.token}\r\n".encode(),
-                f'--{boundary}\r\nContent-Disposition: form-data; name="image"; '
-                f'filename="{name}"\r\nContent-Type: image/jpeg\r\n\r\n'.encode(),
-                data,
-                f"\r\n--{boundary}--\r\n".encode(),
-            ]
-        )
-        headers = {
-            "Content-Type": f"multipart/form-data; boundary={boundary}",
-            "Cookie": self.cookie,
-            "Origin": f"http://{HOST}:{self.port}",
-        }
-        status, _data, answer = self._request("POST", FORM, body, headers)
-        if status != 302:
-            raise RuntimeError(f"upload: HTTP {status}")
-        return answer["location"]
-
-    def wait(self, result_path: str, states=("done", "failed"), deadline: float = TIMEOUT) -> dict:
-        end = time.monotonic() + deadline
-        while time.monotonic() < end:
-            status, data, _ = self._request("GET", result_path + "status/")
-            if status != 200:
-                raise RuntimeError(f"status: HTTP {status}")
-            document = json.loads(data)
-            if document["state"] in states:
-                return document
-            time.sleep(0.5)
-        raise TimeoutError(f"{result_path} not {states} after {deadline} s")
 
 
 def uploader(port: int, stop_at: float, tally: Tally, index: int) -> None:
@@ -219,41 +141,6 @@ def big_photo(megapixels: float = 40.0) -> bytes:
     out = io.BytesIO()
     big.save(out, "JPEG", quality=90)
     return out.getvalue()
-
-
-class Site:
-    def __init__(self, args: argparse.Namespace, work: Path) -> None:
-        self.work = work
-        self.web_port, self.port = site.free_port(), site.free_port()
-        self.env = site.site_env(
-            work, web_port=self.web_port, database_url=args.database_url, workers=args.workers
-        )
-        if args.onnx_threads is not None:
-            self.env["PIXELFORGE_ONNX_THREADS"] = str(args.onnx_threads)
-        self.count = args.workers
-        site.manage(self.env, "migrate", "--noinput")
-        site.manage(self.env, "collectstatic", "--noinput")
-        self.web = site.start_gunicorn(self.env, work)
-        self.workers = [site.start_worker(self.env, work) for _ in range(self.count)]
-        self.nginx = site.start_nginx(self.env, work, port=self.port, web_port=self.web_port)
-        site.wait_for_port(self.web_port)
-        site.wait_for_port(self.port)
-
-    def worker_pids(self) -> list[int]:
-        return [w.pid for w in self.workers if w.poll() is None]
-
-    def restart_workers(self, sig: int = signal.SIGTERM) -> None:
-        for worker in self.workers:
-            site.stop(worker, sig)
-        self.workers = [site.start_worker(self.env, self.work) for _ in range(self.count)]
-
-    def close(self) -> None:
-        for process in (self.nginx, self.web, *self.workers):
-            site.stop(process)
-
-
-def load_average() -> str:
-    return " ".join(f"{v:.2f}" for v in os.getloadavg())
 
 
 def main(argv: list[str] | None = None) -> int:

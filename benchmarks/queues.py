@@ -28,7 +28,7 @@ from pathlib import Path
 
 from benchmarks import _site as site
 from benchmarks._site import HOST
-from benchmarks.load import percentile
+from benchmarks._visitor import percentile
 
 
 def client(env: dict[str, str], mode: str, count: int) -> dict:

@@ -47,7 +47,7 @@ from PIL import Image
 
 from benchmarks import _site as site
 from benchmarks._site import HOST, REPO
-from benchmarks.load import Visitor, percentile
+from benchmarks._visitor import Visitor, percentile
 
 PHOTO = REPO / "tests" / "fixtures" / "astronaut.jpg"
 SIDE = 1024
