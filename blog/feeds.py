@@ -6,10 +6,11 @@ from pathlib import Path
 
 from django.contrib.staticfiles import finders
 from django.contrib.syndication.views import Feed
-from django.urls import reverse_lazy
+from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Enclosure
 
 from blog.models import Article, without_control_characters
+from pixelforge.public_url import absolute_url
 
 
 class LatestArticlesFeed(Feed):
@@ -17,7 +18,6 @@ class LatestArticlesFeed(Feed):
 
     feed_type = Atom1Feed
     title = "PixelForge blog"
-    link = reverse_lazy("blog:index")
     subtitle = "Practical tips on background removal, product photos and image editing."
     author_name = "The PixelForge team"
 
@@ -30,6 +30,16 @@ class LatestArticlesFeed(Feed):
 
     def items(self):
         return Article.objects.published()[:20]
+
+    # Full URLs on the public origin, so Django does not add the request's Host to them.
+    def link(self) -> str:
+        return absolute_url(self.request, reverse("blog:index"))
+
+    def feed_url(self) -> str:
+        return absolute_url(self.request, reverse("blog:feed"))
+
+    def item_link(self, item: Article) -> str:
+        return absolute_url(self.request, item.get_absolute_url())
 
     def item_title(self, item: Article) -> str:
         return without_control_characters(item.title, one_line=True)
@@ -45,7 +55,7 @@ class LatestArticlesFeed(Feed):
         if not item.cover_url:
             return []
         found = finders.find(item.cover)
-        url = self.request.build_absolute_uri(item.cover_url)
+        url = absolute_url(self.request, item.cover_url)
         kind = mimetypes.guess_type(found)[0] or "image/jpeg"
         return [Enclosure(url, str(Path(found).stat().st_size), kind)]
 

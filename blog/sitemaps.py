@@ -1,14 +1,28 @@
 from __future__ import annotations
 
 from datetime import datetime
+from types import SimpleNamespace
+from urllib.parse import urlsplit
 
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
 from blog.models import Article
+from pixelforge.public_url import origin
 
 
-class PageSitemap(Sitemap):
+class PublicSitemap(Sitemap):
+    """Locations on the public origin (pixelforge/public_url.py), not the request's Host."""
+
+    def get_urls(self, page=1, site=None, protocol=None):
+        public = origin(protocol or "https", lambda: site.domain if site else "")
+        if public:
+            parts = urlsplit(public)
+            site, protocol = SimpleNamespace(domain=parts.netloc), parts.scheme
+        return super().get_urls(page=page, site=site, protocol=protocol)
+
+
+class PageSitemap(PublicSitemap):
     """The site's fixed pages: home, the tool and the blog index."""
 
     changefreq = "weekly"
@@ -23,7 +37,7 @@ class PageSitemap(Sitemap):
         return 1.0 if item != "blog:index" else 0.6
 
 
-class ArticleSitemap(Sitemap):
+class ArticleSitemap(PublicSitemap):
     changefreq = "monthly"
     priority = 0.7
 

@@ -4,6 +4,7 @@ from django.http import Http404
 from django.views.generic import DetailView, ListView
 
 from blog.models import Article, Category
+from pixelforge.public_url import absolute_url
 
 
 class ArticleListView(ListView):
@@ -35,8 +36,8 @@ class ArticleListView(ListView):
         path = self.request.path
         context["category"] = self.category
         context["categories"] = Category.choices
-        context["canonical_url"] = self.request.build_absolute_uri(
-            path if page.number == 1 else f"{path}?page={page.number}"
+        context["canonical_url"] = absolute_url(
+            self.request, path if page.number == 1 else f"{path}?page={page.number}"
         )
         return context
 
@@ -56,7 +57,7 @@ class ArticleDetailView(DetailView):
         context = super().get_context_data(**kwargs)
         article = self.object
         context["related"] = article.related()
-        context["canonical_url"] = self.request.build_absolute_uri(article.get_absolute_url())
+        context["canonical_url"] = absolute_url(self.request, article.get_absolute_url())
         if article.cover_url:
-            context["cover_url"] = self.request.build_absolute_uri(article.cover_url)
+            context["cover_url"] = absolute_url(self.request, article.cover_url)
         return context

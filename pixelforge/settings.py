@@ -18,6 +18,7 @@ from pixelforge.env import (
     env_bool,
     env_int,
     env_list,
+    env_origin,
     env_path,
     env_rate,
     env_str,
@@ -38,6 +39,10 @@ else:
     if not ALLOWED_HOSTS:
         raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must be set when DJANGO_DEBUG is false")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+# The public address (https://pixelforge.example) for full URLs a visitor copies: the API page's
+# examples, canonical links, feed and sitemap links. Empty: the first plain DJANGO_ALLOWED_HOSTS
+# name (pixelforge/public_url.py); never the Host header, whose port any client chooses.
+PIXELFORGE_PUBLIC_URL = env_origin("PIXELFORGE_PUBLIC_URL")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -170,21 +170,49 @@ def test_keys_become_required_in_the_document_when_configured(client, settings):
     assert "secret" not in str(keyed)
 
 
-def test_the_docs_page_shows_examples_parameters_and_errors(client, document):
+def test_the_docs_page_shows_examples_parameters_and_errors(client, document, settings):
+    settings.PIXELFORGE_PUBLIC_URL = "https://pixelforge.example"
     response = client.get("/api/")
     assert response.status_code == 200
     html = response.content.decode()
     assert "<title>Background removal API" in html
-    assert "http://testserver/api/v1/remove-background" in html
+    assert (
+        'curl -sS -F image_file=@photo.jpg "https://pixelforge.example/api/v1/remove-background'
+        in html
+    )
     assert "curl " in html and "import requests" in html and "urllib.request" in html
     assert "/static/css/api.css" in html
-    assert 'href="http://testserver/api/openapi.json"' in html
+    assert 'href="https://pixelforge.example/api/openapi.json"' in html
     for name in form_schema(document)["properties"]:
         assert f"<code>{name}</code>" in html
     for code in ERRORS:
         assert f"<code>{code}</code>" in html
     assert "X-Processing-Time" in html and "Seconds" in html
     assert "<script" not in html
+
+
+def test_the_host_headers_port_is_never_echoed(client, settings):
+    # Django checks the Host's name against ALLOWED_HOSTS but not its port: before, the docs
+    # page's examples read http://localhost:6666/api/... for anyone who sent that Host.
+    settings.PIXELFORGE_PUBLIC_URL = ""
+    settings.ALLOWED_HOSTS = ["pixelforge.example", "localhost"]
+    for path in ("/api/", "/api/openapi.json"):
+        body = client.get(path, HTTP_HOST="localhost:6666").content.decode()
+        assert "6666" not in body
+    html = client.get("/api/", HTTP_HOST="localhost:6666").content.decode()
+    assert '"http://pixelforge.example/api/v1/remove-background"' in html
+    document = client.get("/api/openapi.json", HTTP_HOST="localhost:6666").json()
+    assert document["servers"] == [{"url": "/"}]
+
+
+def test_a_wildcard_host_never_reaches_the_docs_page(client, settings):
+    settings.PIXELFORGE_PUBLIC_URL = ""
+    settings.ALLOWED_HOSTS = ["*"]
+    for path in ("/api/", "/api/openapi.json"):
+        body = client.get(path, HTTP_HOST="evil.example:6666").content.decode()
+        assert "evil" not in body and "6666" not in body
+    html = client.get("/api/", HTTP_HOST="evil.example").content.decode()
+    assert '"/api/v1/remove-background"' in html  # relative: no name to trust
 
 
 def test_the_docs_page_mentions_keys_when_they_are_required(client, settings):

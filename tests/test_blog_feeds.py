@@ -8,6 +8,13 @@ from blog.models import Article, Status
 from tests.blog_helpers import make_article, no_articles  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("no_articles")
+
+
+@pytest.fixture(autouse=True)
+def _public_url(settings):
+    settings.PIXELFORGE_PUBLIC_URL = "https://pixelforge.example"
+
+
 ATOM = "{http://www.w3.org/2005/Atom}"
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 
@@ -30,7 +37,7 @@ def test_the_feed_lists_published_articles_newest_first(client):
     entries = feed.findall(f"{ATOM}entry")
     assert [e.findtext(f"{ATOM}title") for e in entries] == ["Newer", "Older"]
     older = entries[1]
-    assert older.find(f"{ATOM}link").get("href") == "http://testserver/blog/older/"
+    assert older.find(f"{ATOM}link").get("href") == "https://pixelforge.example/blog/older/"
     assert older.findtext(f"{ATOM}summary") == "Older summary"
     assert older.find(f"{ATOM}category").get("term") == "Tips"
     assert older.findtext(f"{ATOM}author/{ATOM}name") == "The PixelForge team"
@@ -59,10 +66,10 @@ def test_the_sitemap_lists_pages_and_published_articles(client):
     locations = [url.findtext(f"{SITEMAP}loc") for url in urlset.findall(f"{SITEMAP}url")]
     assert sorted(locations) == sorted(
         [
-            "http://testserver/",
-            "http://testserver/tools/remove-background/",
-            "http://testserver/blog/",
-            "http://testserver/blog/live/",
+            "https://pixelforge.example/",
+            "https://pixelforge.example/tools/remove-background/",
+            "https://pixelforge.example/blog/",
+            "https://pixelforge.example/blog/live/",
         ]
     )
     article = next(
@@ -93,4 +100,15 @@ def test_the_feed_links_each_cover_as_an_enclosure(client):
     links = {link.get("rel"): link for link in entry.findall(f"{ATOM}link")}
     enclosure = links["enclosure"]
     assert enclosure.get("type") == "image/jpeg" and int(enclosure.get("length")) > 1000
-    assert enclosure.get("href").startswith("http://testserver/static/blog/covers/")
+    assert enclosure.get("href").startswith("https://pixelforge.example/static/blog/covers/")
+
+
+def test_feed_sitemap_and_robots_never_echo_the_host_header(client, settings):
+    # Before, each of them put the Host header's port (which Django does not check) in its links.
+    make_article("Linked")
+    settings.PIXELFORGE_PUBLIC_URL = ""
+    settings.ALLOWED_HOSTS = ["pixelforge.example", "localhost"]
+    for path in ("/blog/feed/", "/sitemap.xml", "/robots.txt", "/blog/linked/", "/"):
+        body = client.get(path, HTTP_HOST="localhost:6666").content.decode()
+        assert "6666" not in body, path
+        assert "http://pixelforge.example/" in body, path

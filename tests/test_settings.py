@@ -188,6 +188,23 @@ def test_a_bad_rate_is_a_start_up_error(name):
     assert f"{name}: '60/minn' is not a rate; use COUNT/PERIOD" in result.stderr
 
 
+@pytest.mark.parametrize(
+    "value", ["pixelforge.example", "https://pixelforge.example/tools/", "ftp://pixelforge.example"]
+)
+def test_a_public_url_that_is_not_an_origin_is_a_start_up_error(value):
+    result = settings_in_subprocess("", {"PIXELFORGE_PUBLIC_URL": value})
+    assert result.returncode != 0
+    assert "PIXELFORGE_PUBLIC_URL must be an origin" in result.stderr
+
+
+def test_a_public_url_keeps_its_port_and_drops_a_trailing_slash():
+    result = settings_in_subprocess(
+        "from django.conf import settings; print(settings.PIXELFORGE_PUBLIC_URL)",
+        {"PIXELFORGE_PUBLIC_URL": "https://pixelforge.example:8443/"},
+    )
+    assert result.stdout.strip() == "https://pixelforge.example:8443", result.stderr
+
+
 def test_any_variable_can_be_read_from_a_file(monkeypatch, tmp_path):
     secret = tmp_path / "secret"
     secret.write_text("from-a-file\n")

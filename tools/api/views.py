@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
+from pixelforge.public_url import absolute_url
 from tools.api import jobs as api_jobs
 from tools.api import openapi as openapi_doc
 from tools.api import service, streaming
@@ -168,13 +169,13 @@ def openapi(request: HttpRequest) -> JsonResponse:
 
 @require_safe
 def docs(request: HttpRequest) -> HttpResponse:
-    endpoint = request.build_absolute_uri(reverse("api:remove_background"))
+    endpoint = absolute_url(request, reverse("api:remove_background"))
     return render(
         request,
         "api/docs.html",
         {
             "endpoint": endpoint,
-            "openapi_url": request.build_absolute_uri(reverse("api:openapi")),
+            "openapi_url": absolute_url(request, reverse("api:openapi")),
             "params": declared_params(),
             "errors": sorted(ERRORS.values(), key=lambda kind: (kind.status, kind.code)),
             "headers": openapi_doc.RESULT_HEADERS + openapi_doc.OPTIONAL_HEADERS,
