@@ -7,31 +7,22 @@ wheel's sample data (CC0 or public domain). Sources and licences: static/backgro
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
+from typing import ClassVar
 
-from django.contrib.staticfiles import finders
 from PIL import Image
+
+from tools.static_images import StaticImage
 
 
 @dataclass(frozen=True)
-class Background:
+class Background(StaticImage):
+    folder: ClassVar[str] = "backgrounds"
     name: str
     title: str
     credit: str = ""  # empty for PixelForge's own gradients
 
-    @property
-    def static_path(self) -> str:
-        return f"backgrounds/{self.name}.jpg"
-
-    @property
-    def thumb_path(self) -> str:
-        return f"backgrounds/{self.name}-thumb.jpg"
-
     def open(self) -> Image.Image:
-        found = finders.find(self.static_path)
-        if not found:
-            raise FileNotFoundError(self.static_path)
-        with Image.open(Path(found)) as image:
+        with Image.open(self.file_path()) as image:
             return image.convert("RGB")
 
 

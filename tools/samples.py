@@ -3,33 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
+from typing import ClassVar
 
-from django.contrib.staticfiles import finders
+from tools.static_images import StaticImage
 
 
 @dataclass(frozen=True)
-class Sample:
+class Sample(StaticImage):
+    folder: ClassVar[str] = "samples"
     name: str
     title: str
     alt: str
     credit: str
     licence: str
     source: str
-
-    @property
-    def static_path(self) -> str:
-        return f"samples/{self.name}.jpg"
-
-    @property
-    def thumb_path(self) -> str:
-        return f"samples/{self.name}-thumb.jpg"
-
-    def file_path(self) -> Path:
-        found = finders.find(self.static_path)
-        if not found:
-            raise FileNotFoundError(self.static_path)
-        return Path(found)
 
 
 SAMPLES = (

@@ -90,18 +90,8 @@
     return true;
   }
 
-  function poll() {
-    fetch(page.dataset.batchStatus, { headers: { Accept: "application/json" }, cache: "no-store" })
-      .then(function (response) {
-        if (response.status === 404) { window.location.reload(); return null; }
-        return response.json();
-      })
-      .then(function (status) {
-        if (!status) return;
-        if (!show(status)) { window.location.reload(); return; }  // a file was deleted meanwhile
-        if (!status.finished) window.setTimeout(poll, delay);
-      })
-      .catch(function () { delay = Math.min(delay * 2, 10000); window.setTimeout(poll, delay); });
-  }
-  window.setTimeout(poll, delay);
+  window.PixelForge.pollStatus(page.dataset.batchStatus, delay, function (status, wait) {
+    if (!show(status)) { window.location.reload(); return null; }  // a file was deleted meanwhile
+    return status.finished ? null : wait;
+  }, 10000);
 })();

@@ -42,10 +42,34 @@
     ctx.drawImage(image, x + (w - dw) / 2, y + (h - dh) / 2, dw, dh);
   }
 
+  /* Poll url's JSON status, first after delay ms. onStatus(status, delay) answers the wait
+     before the next poll in ms, or null to stop. A 404 reloads the page (the job or batch is
+     gone; the server's page says so); a failed request is tried again, waiting twice as long
+     each time up to maxErrorDelay ms. */
+  function pollStatus(url, delay, onStatus, maxErrorDelay) {
+    function poll() {
+      fetch(url, { headers: { Accept: "application/json" }, cache: "no-store" })
+        .then(function (response) {
+          if (response.status === 404) { window.location.reload(); return null; }
+          return response.json();
+        })
+        .then(function (status) {
+          if (!status) return;
+          var next = onStatus(status, delay);
+          if (next === null) return;
+          delay = next;
+          window.setTimeout(poll, delay);
+        })
+        .catch(function () { delay = Math.min(delay * 2, maxErrorDelay); window.setTimeout(poll, delay); });
+    }
+    window.setTimeout(poll, delay);
+  }
+
   window.PixelForge = {
     loadImage: loadImage,
     showErrors: showErrors,
     layerCanvas: layerCanvas,
-    coverImage: coverImage
+    coverImage: coverImage,
+    pollStatus: pollStatus
   };
 })();

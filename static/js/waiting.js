@@ -11,9 +11,8 @@
   var stages = page.querySelectorAll("[data-stage]");
   var FAST = 250, FAST_FOR = 6000, SLOW = 1000, BACKOFF = 1.5, ERROR_MAX = 10000;
   var since = Date.now(), processing = false;
-  var delay = FAST;
 
-  function next(status) {  // the wait before the next poll
+  function next(status, delay) {  // the wait before the next poll, after one of delay ms
     if (status.state === "queued" && status.position > 1) return SLOW;  // others go first
     if (status.state === "processing" && !processing) { processing = true; since = Date.now(); }
     if (Date.now() - since < FAST_FOR) return FAST;
@@ -28,28 +27,17 @@
     return line;
   }
 
-  function poll() {
-    fetch(page.dataset.jobStatus, { headers: { Accept: "application/json" }, cache: "no-store" })
-      .then(function (response) {
-        if (response.status === 404) { window.location.reload(); return null; }
-        return response.json();
-      })
-      .then(function (status) {
-        if (!status) return;
-        if (status.state === "done" && status.result_url) { window.location.assign(status.result_url); return; }
-        if (status.state !== "queued" && status.state !== "processing") { window.location.reload(); return; }
-        var line = describe(status);
-        if (text.textContent.trim() !== line) text.textContent = line;
-        stages.forEach(function (item) {
-          if (item.dataset.stage === status.stage) item.setAttribute("aria-current", "step");
-          else item.removeAttribute("aria-current");
-        });
-        delay = next(status);
-        window.setTimeout(poll, delay);
-      })
-      .catch(function () { delay = Math.min(delay * 2, ERROR_MAX); window.setTimeout(poll, delay); });
-  }
-  window.setTimeout(poll, delay);
+  window.PixelForge.pollStatus(page.dataset.jobStatus, FAST, function (status, delay) {
+    if (status.state === "done" && status.result_url) { window.location.assign(status.result_url); return null; }
+    if (status.state !== "queued" && status.state !== "processing") { window.location.reload(); return null; }
+    var line = describe(status);
+    if (text.textContent.trim() !== line) text.textContent = line;
+    stages.forEach(function (item) {
+      if (item.dataset.stage === status.stage) item.setAttribute("aria-current", "step");
+      else item.removeAttribute("aria-current");
+    });
+    return next(status, delay);
+  }, ERROR_MAX);
 })();
 
 // A download made on demand: start it as soon as its page says it is ready.

@@ -32,30 +32,32 @@ def wants_json(request: HttpRequest) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
 
+def _retry_later(
+    request: HttpRequest, status: int, template: str, message: str, retry_after: int
+) -> HttpResponse:
+    """A refusal the visitor may retry: JSON for the page's scripts, else the page; both with
+    Retry-After."""
+    if wants_json(request):
+        response = JsonResponse({"errors": [message]}, status=status)
+    else:
+        context = {"message": message, "retry_after": retry_after}
+        response = render(request, template, context, status=status)
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
 def too_many_requests(
     request: HttpRequest, retry_after: int, what: str = "uploaded a lot of images"
 ) -> HttpResponse:
     metrics.count("rejected_rate_limit")
     message = f"You have {what} in a short time. Please wait {retry_after} seconds and try again."
-    if wants_json(request):
-        response = JsonResponse({"errors": [message]}, status=429)
-    else:
-        context = {"retry_after": retry_after, "message": message}
-        response = render(request, "429.html", context, status=429)
-    response["Retry-After"] = str(retry_after)
-    return response
+    return _retry_later(request, 429, "429.html", message, retry_after)
 
 
 def unavailable(
     request: HttpRequest, message: str, retry_after: int = RETRY_AFTER_UNAVAILABLE
 ) -> HttpResponse:
-    if wants_json(request):
-        response = JsonResponse({"errors": [message]}, status=503)
-    else:
-        context = {"message": message, "retry_after": retry_after}
-        response = render(request, "tools/unavailable.html", context, status=503)
-    response["Retry-After"] = str(retry_after)
-    return response
+    return _retry_later(request, 503, "tools/unavailable.html", message, retry_after)
 
 
 def rate_limited_uploads(view: View) -> View:
