@@ -16,9 +16,7 @@ ready; model sessions are created by the harness's first (warm-up) request.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import resource
 import statistics
 import sys
 import time
@@ -27,11 +25,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from _worker_protocol import Handler, peak_rss_mb, serve  # beside this file
+
 from tools import pipeline
-
-
-def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
 def full_pipeline(image: str, model: str, matting: bool) -> dict[str, Any]:
@@ -81,7 +77,7 @@ def handle(request: dict[str, Any]) -> dict[str, Any]:
     if op == "infer":
         return bare_inference(request.get("model", "u2net"), int(request.get("runs", 10)))
     if op == "rss":
-        return {"peak_rss_mb": _peak_rss_mb()}
+        return {"peak_rss_mb": peak_rss_mb()}
     raise ValueError(f"unknown op {op!r}")
 
 
@@ -91,37 +87,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--threads", type=int, default=None)
     args = parser.parse_args(argv)
 
-    protocol = os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1)
-    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
-
-    def reply(payload: dict[str, Any]) -> None:
-        protocol.write(json.dumps(payload) + "\n")
-        protocol.flush()
-
-    started = time.perf_counter()
-    try:
+    def start() -> tuple[Handler, dict[str, Any]]:
+        started = time.perf_counter()
         providers = [p for p in os.environ.get("PIXELFORGE_ONNX_PROVIDERS", "").split(",") if p]
         pipeline.configure(models_dir=args.models_dir, threads=args.threads, providers=providers)
         pipeline.warmup()
-    except Exception as exc:  # reported to the harness
-        reply({"ok": False, "error": f"{type(exc).__name__}: {exc}"})
-        raise SystemExit(1) from exc
-    reply(
-        {
-            "ok": True,
-            "ready": True,
-            "tool": "pixelforge",
-            "load_seconds": time.perf_counter() - started,
-        }
-    )
-    for line in sys.stdin:
-        if not line.strip():
-            continue
-        try:
-            payload = {"ok": True, **handle(json.loads(line))}
-        except Exception as exc:  # one bad image must not end the run
-            payload = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
-        reply(payload)
+        return handle, {"tool": "pixelforge", "load_seconds": time.perf_counter() - started}
+
+    serve(start)
 
 
 if __name__ == "__main__":

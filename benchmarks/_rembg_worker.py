@@ -26,12 +26,12 @@ import inspect
 import json
 import os
 import re
-import resource
 import socket
-import sys
 import time
 from pathlib import Path
 from typing import Any
+
+from _worker_protocol import Handler, peak_rss_mb, serve  # beside this file
 
 # rembg's defaults for alpha matting (rembg.bg.remove); named here so the report can quote them.
 FG_THRESHOLD = 240
@@ -99,11 +99,6 @@ def _rembg_version() -> str:
     return version("rembg")
 
 
-def _peak_rss_mb() -> float:
-    # ru_maxrss is in KiB on Linux.
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 class Worker:
     def __init__(self, model: str) -> None:
         from rembg import new_session
@@ -152,41 +147,14 @@ class Worker:
         if op == "bytes":
             return self.encode(request["image"], bool(request["matting"]))
         if op == "rss":
-            return {"peak_rss_mb": _peak_rss_mb()}
+            return {"peak_rss_mb": peak_rss_mb()}
         raise ValueError(f"unknown op {op!r}")
 
 
-def serve(model: str) -> None:
-    # Keep the protocol stream clean: whatever rembg, pooch or tqdm print goes to stderr.
-    protocol = os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1)
-    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
-
-    def reply(payload: dict[str, Any]) -> None:
-        protocol.write(json.dumps(payload) + "\n")
-        protocol.flush()
-
-    try:
-        worker = Worker(model)
-    except Exception as exc:  # reported to the harness
-        reply({"ok": False, "error": f"{type(exc).__name__}: {exc}"})
-        raise SystemExit(1) from exc
-    reply(
-        {
-            "ok": True,
-            "ready": True,
-            "tool": "rembg",
-            "version": _rembg_version(),
-            "load_seconds": worker.load_seconds,
-        }
-    )
-    for line in sys.stdin:
-        if not line.strip():
-            continue
-        try:
-            payload = {"ok": True, **worker.handle(json.loads(line))}
-        except Exception as exc:  # one bad image must not end the run
-            payload = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
-        reply(payload)
+def start(model: str) -> tuple[Handler, dict[str, Any]]:
+    worker = Worker(model)
+    ready = {"tool": "rembg", "version": _rembg_version(), "load_seconds": worker.load_seconds}
+    return worker.handle, ready
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -201,7 +169,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.check:
         print(json.dumps(check(args.models_dir, args.model)))
         return
-    serve(args.model)
+    serve(lambda: start(args.model))
 
 
 if __name__ == "__main__":

@@ -146,6 +146,10 @@ def children(parent: int) -> list[int]:
     return pids
 
 
+def load_average() -> str:
+    return " ".join(f"{v:.2f}" for v in os.getloadavg())
+
+
 def cpu_seconds(pids: list[int]) -> float:
     """User plus system CPU time of the processes (threads included), from /proc/<pid>/stat."""
     ticks = os.sysconf("SC_CLK_TCK")

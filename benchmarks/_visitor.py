@@ -1,12 +1,11 @@
 """A visitor's browser for the load benchmarks (load, attack, refine_queue, latency's click):
-a CSRF cookie and token from the form, uploads through it, status polls; and the two figures
-every report prints (a percentile, the load average)."""
+a CSRF cookie and token from the form, uploads through it, status polls; and the percentile
+every report prints."""
 
 from __future__ import annotations
 
 import http.client
 import json
-import os
 import re
 import time
 import uuid
@@ -23,10 +22,6 @@ def percentile(values: list[float], p: float) -> float:
         return float("nan")
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-
-def load_average() -> str:
-    return " ".join(f"{v:.2f}" for v in os.getloadavg())
 
 
 class Visitor:

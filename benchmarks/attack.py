@@ -38,7 +38,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from benchmarks import _site
-from benchmarks._visitor import FORM, PHOTOS, Visitor, load_average, percentile
+from benchmarks._site import load_average
+from benchmarks._visitor import FORM, PHOTOS, Visitor, percentile
 
 LIMIT = 10  # PIXELFORGE_UPLOAD_RATE_LIMIT and PIXELFORGE_API_RATE_LIMIT, per hour
 API = "/api/v1/remove-background"

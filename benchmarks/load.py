@@ -41,8 +41,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchmarks import _site as site
-from benchmarks._site import HOST, Site
-from benchmarks._visitor import FORM, PHOTOS, Visitor, load_average, percentile
+from benchmarks._site import HOST, Site, load_average
+from benchmarks._visitor import FORM, PHOTOS, Visitor, percentile
 
 
 @dataclass

@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import os
 import random
 import sqlite3
 import statistics
@@ -46,7 +45,7 @@ import numpy as np
 from PIL import Image
 
 from benchmarks import _site as site
-from benchmarks._site import HOST, REPO
+from benchmarks._site import HOST, REPO, load_average
 from benchmarks._visitor import Visitor, percentile
 
 PHOTO = REPO / "tests" / "fixtures" / "astronaut.jpg"
@@ -324,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
     random.seed(args.seed)
-    print(f"load average at start: {' '.join(f'{v:.2f}' for v in os.getloadavg())}", flush=True)
+    print(f"load average at start: {load_average()}", flush=True)
     runs = [run_config(name, args) for name in args.configs]
     report = (
         f"Refine through the queue: {SIDE} px photo, 20 px drag, seconds (medians unless "
@@ -334,7 +333,7 @@ def main(argv: list[str] | None = None) -> int:
     out = REPO / "benchmarks" / "out"
     out.mkdir(parents=True, exist_ok=True)
     (out / "refine_queue.md").write_text(report)
-    print(f"load average at end: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    print(f"load average at end: {load_average()}")
     return 0
 
 
