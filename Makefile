@@ -88,7 +88,9 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-EVAL_DATA ?= ../shared/data/eval
+# The evaluation set: PIXELFORGE_EVAL_DATA, else data/eval, else ../shared/data/eval
+# (benchmarks/_data.py).
+EVAL_DATA ?= $(shell $(PY) -m benchmarks._data)
 
 bench-setup: models-all
 	bash benchmarks/setup_rembg.sh
@@ -100,7 +102,7 @@ bench-speed: bench-setup warmup
 	$(PY) -m benchmarks.speed
 
 bench-refine: models warmup
-	$(PY) -m benchmarks.refine $(EVAL_DATA)
+	$(PY) -m benchmarks.refine
 
 bench-refine-queue: models warmup
 	$(PY) -m benchmarks.refine_queue

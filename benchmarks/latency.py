@@ -37,8 +37,9 @@ if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._click import make_run_site, one_megapixel_jpeg
+from benchmarks._data import eval_data
 from benchmarks._site import HOST
-from benchmarks.speed import DEFAULT_DATA, DEFAULT_PHOTOS
+from benchmarks.speed import DEFAULT_PHOTOS
 
 CHROMIUM = "/usr/bin/chromium"
 TOOL = "/tools/remove-background/"
@@ -139,9 +140,9 @@ def line(values: dict[str, float]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Click-to-result by segment, in Chromium.")
     parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--photo", type=Path, default=DEFAULT_DATA / DEFAULT_PHOTOS[0])
+    parser.add_argument("--photo", type=Path, help="default: GT02 of the evaluation set")
     args = parser.parse_args(argv)
-    photo = args.photo
+    photo = args.photo or eval_data() / DEFAULT_PHOTOS[0]
     load = os.getloadavg()
     results = measure(photo, args.runs)
     print(f"{args.runs} uploads of a 1 MP JPEG from {photo.name}; load average {load[0]:.1f}")

@@ -3,7 +3,7 @@
 The model's map is deterministic for a given image, model and working size, so it is computed
 once and kept under ``benchmarks/out/maps/<variant>/<source>/<id>.npy`` (git-ignored).
 
-    .venv/bin/python -m benchmarks.maps ../shared/data/eval [--variants normal dark bright cast]
+    .venv/bin/python -m benchmarks.maps [DATA] [--variants normal dark bright cast]
 
 ``variant`` is ``normal`` or a lighting change of ``benchmarks/lighting.py``; the model sees the
 photo the way ``remove_background`` shows it (after ``exposure.model_view``).
@@ -21,6 +21,7 @@ from PIL import Image
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks._data import add_data_argument, eval_data
 from benchmarks.lighting import GAINS, relight
 from benchmarks.quality_data import Pair, find_pairs
 from benchmarks.workers import MODELS_DIR, ROOT
@@ -67,10 +68,11 @@ def cached(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("data_dir", type=Path)
+    add_data_argument(parser, "data_dir")
     parser.add_argument("--variants", nargs="+", default=["normal", *GAINS])
     parser.add_argument("--raw", action="store_true", help="the model sees the photo unchanged")
     args = parser.parse_args(argv)
+    args.data_dir = args.data_dir or eval_data()
     tag = "raw" if args.raw else "view"
     for variant in args.variants:
         for pair in find_pairs(args.data_dir):

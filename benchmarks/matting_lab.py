@@ -1,6 +1,6 @@
 """Matting variants scored on cached maps: tune the step after the model without running it.
 
-    .venv/bin/python -m benchmarks.matting_lab ../shared/data/eval [--variant normal]
+    .venv/bin/python -m benchmarks.matting_lab [DATA] [--variant normal]
         [--set KEY=VALUE ...] [--solver cf] [--fg ml]
 
 Each run scores ``matte.matte`` with the given ``MatteParams`` overrides, and ``--no-matting``
@@ -23,6 +23,7 @@ import numpy as np
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks._data import add_data_argument, eval_data
 from benchmarks.maps import cached, load_variant
 from benchmarks.metrics import score
 from benchmarks.quality_data import find_pairs, load_alpha
@@ -49,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     from tools.pipeline.remove import to_float, working_image
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("data_dir", type=Path)
+    add_data_argument(parser, "data_dir")
     parser.add_argument("--variant", default="normal")
     parser.add_argument(
         "--tag", default="raw", help="maps cache: raw (model saw the photo) or view"
@@ -58,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-image", action="store_true")
     parser.add_argument("--sources", nargs="*")
     args = parser.parse_args(argv)
+    args.data_dir = args.data_dir or eval_data()
     params = dataclasses.replace(mt.DEFAULT_PARAMS, **parse_set(args.set))
     mt.pymatting()
     rows: dict[str, list[tuple[str, dict, dict, float, float]]] = {}

@@ -1,6 +1,6 @@
 """Refine benchmark: how fast a stroke is re-solved, and how much MAE a few strokes recover.
 
-    .venv/bin/python -m benchmarks.refine ../shared/data/eval [--strokes 5] [--radius 20]
+    .venv/bin/python -m benchmarks.refine [DATA] [--strokes 5] [--radius 20]
         [--runs 5] [--out benchmarks/out/refine] [--sources NAME ...] [--skip-quality]
 
 1. Speed. A real photo (the first of the set) is upscaled to 1024 px on the long side, cut out
@@ -41,6 +41,7 @@ from scipy import ndimage
 if __package__ in (None, ""):  # run as a script: make `benchmarks` and `tools` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks._data import add_data_argument, eval_data
 from benchmarks.metrics import mae
 from benchmarks.quality_data import Pair, find_pairs, load_alpha
 from benchmarks.workers import MODELS_DIR, ROOT
@@ -311,7 +312,7 @@ def speed_table(rows) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("data_dir", type=Path, help="e.g. ../shared/data/eval")
+    add_data_argument(parser, "data_dir")
     parser.add_argument("--strokes", type=int, default=5, help="scripted discs per image")
     parser.add_argument("--radius", type=int, default=20, help="largest disc radius, px")
     parser.add_argument("--runs", type=int, default=5, help="timed runs per speed stroke")
@@ -325,6 +326,7 @@ def main(argv: list[str] | None = None) -> int:
         help="reuse the default cut-outs of an earlier run (OUT/base/), for tuning only",
     )
     args = parser.parse_args(argv)
+    args.data_dir = args.data_dir or eval_data()
 
     os.environ.setdefault("NUMBA_CACHE_DIR", str(ROOT / ".numba-cache"))
     from tools.pipeline import configure

@@ -1,6 +1,6 @@
 """What keeping the working-size photo and alpha saves a refine stroke on a large photo.
 
-    .venv/bin/python -m benchmarks.refine_working ../shared/data/eval [--side 6000] [--runs 3]
+    .venv/bin/python -m benchmarks.refine_working [DATA] [--side 6000] [--runs 3]
 
 A real photo of the set and its ground-truth alpha are upscaled to ``--side`` px on the long
 side (24 MP at 6000 x 4000) and stored as a job's files would be (PNG). One "remove" stroke is
@@ -26,6 +26,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from benchmarks._data import add_data_argument, eval_data
+
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -44,10 +46,11 @@ def _open(data: bytes) -> Image.Image:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("data_dir", type=Path)
+    add_data_argument(parser, "data_dir")
     parser.add_argument("--side", type=int, default=6000)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args(argv)
+    args.data_dir = args.data_dir or eval_data()
 
     from tools.pipeline import refine
     from tools.pipeline.remove import working_image

@@ -1,7 +1,7 @@
 """What the result page's stored files cost the worker: the standard downloads (PNG, JPEG,
 WebP, mask) and the page's pictures (WebP at each width), made after every job and every save.
 
-    .venv/bin/python -m benchmarks.result_files ../shared/data/eval [--megapixels 1 12] [--runs 3]
+    .venv/bin/python -m benchmarks.result_files [DATA] [--megapixels 1 12] [--runs 3]
 
 A real photo of the evaluation set with its ground-truth alpha as the cut-out (no model run:
 only the rendering and encoding the standard set adds), enlarged to each size. Prints CPU
@@ -19,6 +19,8 @@ import sys
 import time
 from pathlib import Path
 
+from benchmarks._data import add_data_argument, eval_data
+
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -27,10 +29,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pixelforge.settings")
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("eval_dir", type=Path)
+    add_data_argument(parser, "eval_dir")
     parser.add_argument("--megapixels", type=float, nargs="+", default=[1.0, 12.0])
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args(argv)
+    args.eval_dir = args.eval_dir or eval_data()
 
     import django
 

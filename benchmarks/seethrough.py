@@ -1,7 +1,7 @@
 """A see-through dev set made at run time: dev-set subjects made partly transparent over new
 real backgrounds, ``alpha * fg + (1 - alpha) * bg``, and the scores on its see-through pixels.
 
-    .venv/bin/python -m benchmarks.seethrough ../shared/data/eval [--out benchmarks/out/seethrough]
+    .venv/bin/python -m benchmarks.seethrough [DATA] [--out benchmarks/out/seethrough]
 
 Each alphamatting subject (its photo as the foreground, its ground-truth alpha) gets a
 transparency field that varies smoothly between ``LOW`` and ``HIGH`` (glass, a veil, water: the
@@ -29,6 +29,7 @@ from scipy.ndimage import zoom
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks._data import add_data_argument, eval_data
 from benchmarks.workers import ROOT
 
 DEFAULT_OUT = ROOT / "benchmarks" / "out" / "seethrough"
@@ -109,9 +110,10 @@ def see_through(pred: np.ndarray, gt: np.ndarray) -> SeeThrough:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("data_dir", type=Path)
+    add_data_argument(parser, "data_dir")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args(argv)
+    args.data_dir = args.data_dir or eval_data()
     print(generate(args.data_dir, args.out))
     return 0
 

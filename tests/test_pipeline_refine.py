@@ -2,23 +2,21 @@
 
 The eval-set test runs the real model on development photos where the default cut-out is
 wrong, and paints a few discs chosen from the ground truth (as benchmarks/refine.py does); it
-is skipped where the evaluation data is absent (PIXELFORGE_EVAL_DIR, default
-/work/shared/data/eval or ../shared/data/eval).
+is skipped where there is no evaluation set (benchmarks/_data.py: PIXELFORGE_EVAL_DATA).
 """
 
 from __future__ import annotations
 
 import io
-import os
-from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
+from benchmarks._data import eval_data
 from benchmarks.metrics import mae
 from benchmarks.refine import disc_mask, next_disc
-from tests.conftest import FIXTURES, REPO
+from tests.conftest import FIXTURES
 from tools.pipeline import ImageTooLarge, UnreadableImage
 from tools.pipeline.refine import RefineParams, refine_alpha, refine_cutout
 from tools.pipeline.strokes import check_mask_size, load_mask, split_strokes
@@ -144,26 +142,17 @@ def test_it_refines_a_large_photo_at_the_working_size_and_upsamples_only_there()
     assert (rgb[cleared] == 0).all()  # as remove_background: no colour where transparent
 
 
-def eval_dir() -> Path | None:
-    candidates = [os.environ.get("PIXELFORGE_EVAL_DIR", ""), "/work/shared/data/eval"]
-    candidates.append(str(REPO.parent / "shared" / "data" / "eval"))
-    for candidate in candidates:
-        if candidate and (Path(candidate) / "davis2016_val").is_dir():
-            return Path(candidate)
-    return None
-
-
 # Development photos where the default cut-out (IS-Net) is clearly wrong (docs/benchmarks.md).
 FAILING = ("alphamatting_lowres/GT25", "davis2016_val/camel_00045")
 
 
-@pytest.mark.skipif(eval_dir() is None, reason="the evaluation set is not on this machine")
+@pytest.mark.skipif(eval_data(required=False) is None, reason="no evaluation set here")
 @pytest.mark.parametrize("name", FAILING)
 def test_a_few_strokes_from_the_ground_truth_lower_the_error(name):
     from tools.pipeline import DecodeLimits, load_image, remove_background
 
     source, image_id = name.split("/")
-    folder = eval_dir() / source
+    folder = eval_data() / source
     image_path = next((folder / "images").glob(f"{image_id}.*"))
     gt = np.asarray(Image.open(folder / "alpha" / f"{image_id}.png").convert("L"))
     image = load_image(image_path, limits=DecodeLimits.unscaled())

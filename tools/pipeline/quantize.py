@@ -9,7 +9,7 @@ those ranges alone (a few seconds, about 0.5 GB, no inference): the result is by
 same wherever it is made, with the ``onnx`` and ``onnxruntime`` versions pinned in
 pyproject.toml, and is checked against its own sha256 in the manifest.
 
-The recipe, chosen on ../shared/data/eval (docs/benchmarks.md, "int8 IS-Net"): QDQ format,
+The recipe, chosen on the development set (docs/benchmarks.md, "int8 IS-Net"): QDQ format,
 per-channel symmetric int8 weights, asymmetric uint8 activations, Percentile calibration at the
 99.999th percentile over four photos (the 99.99th over two, issue 18's probe, lost 4.9% gradient
 error on the alphamatting photos; the 99.9th clips more), every node quantized except the
