@@ -255,7 +255,7 @@ def test_the_filename_never_decides_a_path(client):
     fixed = set(Job.FILES.values()) | {f"subject-{s['index']}.png" for s in job.subjects}
     fixed |= set(labels.NAMES.values())  # the subject maps (tools/services/labels.py)
     # Downloads and the page's pictures, named by their kind and key (a hash), never the upload's
-    # name (tools/services/renders.py, previews.py).
+    # name (tools/services/downloads.py, previews.py).
     made = re.compile(
         r"^(render-[a-z0-9-]+-[0-9a-f]{20}|view-[a-z]+-[0-9a-f]+(-[0-9]+\.webp|\.json))$"
     )

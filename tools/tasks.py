@@ -34,18 +34,18 @@ def process_job(code: str) -> str:
     configure_pipeline()
     state = processing.run_job(code)
     if state == "done":  # its downloads at once, so the visitor's first click gets a file
-        from tools.services import renders
+        from tools.services import downloads
 
-        renders.make_after_job(code)
+        downloads.make_after_job(code)
     return state
 
 
 @task()
 def render_download(code: str, kind: str, key: str) -> str:
-    """Make one full-resolution download for a job's current choice (tools/services/renders.py)."""
-    from tools.services import renders
+    """Make one full-resolution download for a job's current choice (services/downloads.py)."""
+    from tools.services import downloads
 
-    return renders.make(code, kind, key)
+    return downloads.make(code, kind, key)
 
 
 @task()  # enqueued ahead of uploads (background_uploads.enqueue): a visitor waits for it

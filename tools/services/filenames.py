@@ -15,7 +15,7 @@ from tools.models import Job
 from tools.pipeline.formats import OUTPUTS
 
 if TYPE_CHECKING:
-    from tools.services.rendering import BackgroundChoice
+    from tools.services.compositing import BackgroundChoice
 
 
 def file_stem(job: Job) -> str:

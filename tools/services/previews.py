@@ -3,7 +3,7 @@
 Each picture (the original, the cut-out and the result with the saved choice) is kept at a few
 widths as WebP (with alpha where it has one), so the page's ``srcset`` fetches one file sized
 to the display. A set is found by its key: the original never changes, the cut-out changes with
-a refine, the result with every saved choice (``renders.key_of``). A small JSON manifest is
+a refine, the result with every saved choice (``downloads.key_of``). A small JSON manifest is
 written last and lists the widths: a set without one is not there yet. The web process only
 reads these files; it never renders a preview (tools/views/files.py).
 """

@@ -22,7 +22,7 @@ from PIL import Image
 from tools import pipeline
 from tools.images import decode_within_limits
 from tools.models import Job
-from tools.services import labels, renders, storage
+from tools.services import downloads, labels, storage
 from tools.services.jobs import (
     MODEL_DOWN,
     STORAGE_DOWN,
@@ -189,7 +189,7 @@ def _process_site(job: Job, tracker: Tracker) -> None:
     storage.save_image(job, "alpha", result.alpha)
     storage.save_image(job, "original_preview", small_original)
     storage.save_image(job, "cutout_preview", small_cutout)
-    renders.make_pictures(job, original=small_original, cutout=small_cutout)  # the page's
+    downloads.make_pictures(job, original=small_original, cutout=small_cutout)  # the page's
     if job.batch_id:  # the batch page lists its files with a small thumbnail each
         storage.store(storage.thumb_path(job), _png(preview_of(small_cutout, THUMB_SIDE)))
     if len(job.subjects) > 1:
@@ -217,7 +217,7 @@ def _png(image: Image.Image) -> bytes:
 
 
 def _process_api(job: Job, tracker: Tracker) -> None:
-    from tools.api import jobs as api_jobs
+    from tools.api import calls
 
     tracker.enter("decoding")
-    api_jobs.process(job, on_stage=tracker.enter)
+    calls.process(job, on_stage=tracker.enter)

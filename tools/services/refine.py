@@ -28,8 +28,8 @@ from tools.pipeline import refine as refine_pipeline
 from tools.pipeline import strokes
 from tools.pipeline.formats import PNG_COMPRESS_LEVEL
 from tools.services import labels, storage
+from tools.services.compositing import choice_of, open_original
 from tools.services.jobs import preview_of
-from tools.services.rendering import choice_of, open_original
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from tools.services import batches, storage
-from tools.services.rendering import Download
+from tools.services.compositing import Download
 from tools.views.access import get_batch_job_or_404, get_batch_or_404
 from tools.views.files import FILE_POLICY, _respond
 from tools.views.guards import unavailable_as_503, wants_json

@@ -226,7 +226,7 @@ class Download:
 def download(job: Job, fmt: str) -> Download:
     """The full-resolution file in ``fmt`` (a key of FORMATS) with the saved choice applied.
 
-    Runs in a worker, once per option set (tools/services/renders.py)."""
+    Runs in a worker, once per option set (tools/services/downloads.py)."""
     output = FORMATS[fmt]
     choice = choice_of(job)
     image = cap_pixels(_render(job, choice, preview=False, background=fmt != "mask"))

@@ -17,7 +17,7 @@ import logging
 from django.core.cache import cache
 
 from tools.models import Job, job_dir
-from tools.services import counters, filenames, metrics, previews, rendering, storage
+from tools.services import compositing, counters, filenames, metrics, previews, storage
 
 log = logging.getLogger(__name__)
 
@@ -31,11 +31,11 @@ FAILED_MESSAGE = "This download could not be made. Please try again, or change t
 
 def kinds(job: Job) -> list[str]:
     """Every download of the job, PNG first: the button most visitors press."""
-    return [*rendering.FORMATS, *(f"subject-{s['index']}" for s in job.subjects)]
+    return [*compositing.FORMATS, *(f"subject-{s['index']}" for s in job.subjects)]
 
 
 def key_of(job: Job, kind: str) -> str:
-    choice = rendering.choice_of(job).to_saved()
+    choice = compositing.choice_of(job).to_saved()
     if kind.startswith("subject-") or kind == "cutout":
         choice = {}  # a subject on its own (or the bare cut-out) ignores the background choice
     if choice.get("background") == "image":
@@ -63,10 +63,10 @@ def _error_key(job: Job, key: str) -> str:
 
 def describe(job: Job, kind: str) -> tuple[str, str]:
     """(content type, file name) of a download."""
-    name = filenames.download_name(job, kind, rendering.choice_of(job))
+    name = filenames.download_name(job, kind, compositing.choice_of(job))
     if kind.startswith("subject-"):
         return "image/png", name
-    return rendering.FORMATS[kind].content_type, name
+    return compositing.FORMATS[kind].content_type, name
 
 
 def is_pending(job: Job, kind: str) -> bool:
@@ -121,8 +121,8 @@ def make(code: str, kind: str, key: str) -> str:
 
 def render_bytes(job: Job, kind: str) -> bytes:
     if kind.startswith("subject-"):
-        return rendering.subject_download(job, int(kind.removeprefix("subject-"))).data
-    return rendering.download(job, kind).data
+        return compositing.subject_download(job, int(kind.removeprefix("subject-"))).data
+    return compositing.download(job, kind).data
 
 
 # The standard set -------------------------------------------------------------------------
@@ -190,10 +190,10 @@ def make_pictures(job: Job, *, original=None, cutout=None) -> None:
         previews.store(job, "cutout", keys["cutout"], image)
     if previews.sizes(job, "result", keys["result"]) is not None:
         return
-    if rendering.choice_of(job) == rendering.BackgroundChoice():  # the bare cut-out
+    if compositing.choice_of(job) == compositing.BackgroundChoice():  # the bare cut-out
         previews.copy(job, "cutout", keys["cutout"], "result", keys["result"])
     else:
-        previews.store(job, "result", keys["result"], rendering.render_preview(job))
+        previews.store(job, "result", keys["result"], compositing.render_preview(job))
 
 
 def make_standard(job: Job) -> str:
