@@ -32,7 +32,7 @@ def forbid_rendering(monkeypatch) -> list[str]:
         return call
 
     monkeypatch.setattr("tools.pipeline.render", refuse("pipeline.render"))
-    monkeypatch.setattr(compositing, "_render", refuse("compositing._render"))
+    monkeypatch.setattr(compositing, "render_choice", refuse("compositing.render_choice"))
     monkeypatch.setattr(previews, "encode", refuse("previews.encode"))
     monkeypatch.setattr("tools.views.files.pipeline.encode", refuse("pipeline.encode"))
     return calls
@@ -111,7 +111,7 @@ def test_a_set_that_fails_is_reported_and_not_asked_for_again(client, monkeypatc
         def enqueue(self, *args):
             asked.append(args)
 
-    monkeypatch.setattr("tools.tasks.ahead", lambda task, priority: Recorder())
+    monkeypatch.setattr("tools.services.queue.ahead", lambda task, priority: Recorder())
     client.get(result_url(job), headers={"accept": "application/json"})
     client.get(result_url(job) + "view/result/")
     assert not asked  # no loop of failing tasks while the page is open

@@ -1,14 +1,14 @@
-"""Turn a job's saved background choice into images: previews for the page, files to download.
+"""Compose a job's cut-out with its saved background choice (services/choices.py): the images
+behind the page's preview and behind every download (services/downloads.py makes and stores
+those).
 
-A choice is saved on the job as plain JSON (see ``BackgroundChoice``) and turned into the
-pipeline's RenderOptions by ``pipeline.build_render_options``, the one place that checks
-option values for the site, the HTTP API and the command line.
+The choice is turned into the pipeline's RenderOptions by ``pipeline.build_render_options``,
+the one place that checks option values for the site, the HTTP API and the command line.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
 
 from django.conf import settings
 from PIL import Image
@@ -17,73 +17,10 @@ from tools import pipeline
 from tools.backgrounds import BACKGROUNDS_BY_NAME
 from tools.models import Job
 from tools.pipeline.composite import placement
-from tools.pipeline.formats import OUTPUTS
 from tools.pipeline.options import MAX_CANVAS_SIDE
-from tools.services import background_uploads, filenames, labels, storage
+from tools.services import background_uploads, labels, storage
+from tools.services.choices import BackgroundChoice, choice_of
 from tools.services.jobs import preview_of
-
-DEFAULT_COLOR = "#ffffff"
-
-
-@dataclass(frozen=True)
-class BackgroundChoice:
-    background: str = "none"  # none | color | image | blur
-    bg_color: str = DEFAULT_COLOR  # "#rrggbb", used when background == "color"
-    blur: float = 12.0
-    crop: bool = False
-    margin: int = 0
-    size: str = "original"  # original | square
-    keep: tuple[int, ...] | None = None  # subject indices; None = all
-    stock: str = ""  # a library background (tools.backgrounds) for "image"; "" = the upload
-    shadow: str = "none"  # none | drop | contact (tools.pipeline.shadow)
-    shadow_angle: float = pipeline.DropStyle.angle  # a drop shadow's direction, length, softness
-    shadow_length: float = pipeline.DropStyle.length
-    shadow_softness: float = pipeline.DropStyle.softness
-
-    @classmethod
-    def from_saved(cls, saved: dict) -> BackgroundChoice:
-        names = {"background", "bg_color", "blur", "crop", "margin", "size", "keep", "stock"}
-        names |= {"shadow", "shadow_angle", "shadow_length", "shadow_softness"}
-        values = {key: value for key, value in saved.items() if key in names}
-        if values.get("stock") not in BACKGROUNDS_BY_NAME:
-            values.pop("stock", None)  # gone from the library since it was saved
-        if values.get("shadow") not in ("none", *pipeline.options.SHADOWS):
-            values.pop("shadow", None)
-        if values.get("keep") is not None:
-            # An empty selection was never a real choice (see BackgroundForm.choice): all.
-            values["keep"] = tuple(values["keep"]) or None
-        try:
-            return cls(**values)
-        except TypeError:
-            return cls()
-
-    def to_saved(self) -> dict:
-        saved = asdict(self)
-        saved["keep"] = list(self.keep) if self.keep is not None else None
-        return saved
-
-    @property
-    def rgb(self) -> tuple[int, int, int]:
-        return pipeline.parse_hex_color(self.bg_color)[:3]
-
-
-def choice_of(job: Job) -> BackgroundChoice:
-    return BackgroundChoice.from_saved(job.render_options or {})
-
-
-def save_choice(job: Job, choice: BackgroundChoice, *, bg_upload: bytes | None) -> None:
-    """Store the visitor's choice on the job, and a new background image's bytes as received
-    (a worker decodes them: tools/services/background_uploads.py)."""
-    has_background = job.background or background_uploads.is_pending(job)
-    if choice.background == "image" and not (bg_upload or choice.stock or has_background):
-        raise ValueError("Choose a background from the library or upload an image.")
-    if bg_upload is not None:
-        background_uploads.check_room(bg_upload)  # before the choice is saved
-    job.render_options = choice.to_saved()
-    job.options_version += 1
-    job.save(update_fields=["render_options", "options_version"])
-    if bg_upload is not None:
-        background_uploads.store_upload(job, bg_upload)
 
 
 def render_options(
@@ -159,7 +96,7 @@ def open_original(job: Job) -> Image.Image:
     return load_within_limits(storage.read_bytes(job, "original"))
 
 
-def _render(job: Job, choice: BackgroundChoice, *, preview: bool, background: bool = True):
+def render_choice(job: Job, choice: BackgroundChoice, *, preview: bool, background: bool = True):
     original = storage.open_image(job, "original_preview") if preview else open_original(job)
     cutout = kept_cutout(job, choice.keep, preview=preview)
     scale = cutout.width / job.width
@@ -176,74 +113,7 @@ def _render(job: Job, choice: BackgroundChoice, *, preview: bool, background: bo
 
 def render_preview(job: Job) -> Image.Image:
     """The saved choice rendered at preview size, for the page without JavaScript."""
-    return _render(job, choice_of(job), preview=True)
-
-
-# Downloads -------------------------------------------------------------------------------
-
-FORMATS = OUTPUTS  # url name -> output format (content type, extension)
-
-
-WHITE = (255, 255, 255)
-
-# What each download shows for each background mode: the page's labels (kept up to date by
-# tool.js as the visitor changes the mode) say exactly what the file will be.
-DOWNLOAD_LABELS = {
-    "png": {
-        "none": "transparent",
-        "color": "on your colour",
-        "image": "on your image",
-        "blur": "on the blurred photo",
-    },
-    "webp": {
-        "none": "transparent, smaller",
-        "color": "smaller",
-        "image": "smaller",
-        "blur": "smaller",
-    },
-    "jpg": {
-        "none": "on white",
-        "color": "on your colour",
-        "image": "on your image",
-        "blur": "on the blurred photo",
-    },
-    "mask": {"none": "alpha", "color": "alpha", "image": "alpha", "blur": "alpha"},
-}
-
-
-def jpeg_background(choice: BackgroundChoice) -> tuple[int, int, int]:
-    """JPEG has no alpha: a transparent result is flattened on white, as the page says."""
-    return choice.rgb if choice.background == "color" else WHITE
-
-
-@dataclass(frozen=True)
-class Download:
-    data: bytes
-    content_type: str
-    filename: str
-
-
-def download(job: Job, fmt: str) -> Download:
-    """The full-resolution file in ``fmt`` (a key of FORMATS) with the saved choice applied.
-
-    Runs in a worker, once per option set (tools/services/downloads.py)."""
-    output = FORMATS[fmt]
-    choice = choice_of(job)
-    image = cap_pixels(_render(job, choice, preview=False, background=fmt != "mask"))
-    data = pipeline.encode(image, fmt, background=jpeg_background(choice))
-    return Download(data, output.content_type, filenames.download_name(job, fmt, choice))
-
-
-def subject_download(job: Job, index: int) -> Download:
-    """One subject on its own: cropped, transparent PNG at full resolution."""
-    options = pipeline.RenderOptions(crop=True)
-    original = open_original(job)
-    cutout = storage.open_image(job, "cutout").convert("RGBA")
-    cutout.putalpha(labels.load(job, preview=False).keep(cutout.getchannel("A"), (index,)))
-    image = cap_pixels(pipeline.render(original, cutout, options))
-    data = pipeline.encode(image, "png")
-    name = filenames.download_name(job, f"subject-{index}", choice_of(job))
-    return Download(data, "image/png", name)
+    return render_choice(job, choice_of(job), preview=True)
 
 
 def cap_pixels(image: Image.Image) -> Image.Image:

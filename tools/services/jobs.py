@@ -1,7 +1,7 @@
 """Jobs from the web side: submit an upload, report its state, cancel or delete it.
 
 The web process never runs the model: ``submit`` makes the job's row, stores the upload as
-received and enqueues ``tools.tasks.process_job``; a worker does the rest
+received and enqueues ``tools.tasks.process_job`` (services/queue.py); a worker does the rest
 (tools/services/processing.py). A full queue or a full disk raises ``Busy`` (a 503 with
 Retry-After), checked before anything is stored.
 """
@@ -20,7 +20,7 @@ from django.utils import timezone
 from PIL import Image
 
 from tools.models import Batch, Job, job_dir
-from tools.services import metrics, storage
+from tools.services import metrics, queue, storage
 
 log = logging.getLogger(__name__)
 
@@ -290,10 +290,8 @@ def submit(
 
 
 def enqueue_job(job: Job) -> None:
-    from tools import tasks
-
     try:
-        tasks.process_job.enqueue(str(job.code))
+        queue.enqueue("process_job", str(job.code))
     except Exception as exc:  # a broker that is down: say so rather than leave it queued
         log.exception("Job %s could not be queued", job.code)
         fail(job, QUEUE_DOWN)

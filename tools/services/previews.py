@@ -16,7 +16,7 @@ import re
 
 from PIL import Image
 
-from tools.models import Job, job_dir
+from tools.models import Job
 from tools.services import storage
 
 NAMES = ("original", "cutout", "result")
@@ -27,11 +27,11 @@ KEY = re.compile(r"^[0-9a-f]{1,40}$")
 
 
 def image_path(job: Job, name: str, key: str, width: int) -> str:
-    return f"{job_dir(job.code)}/view-{name}-{key}-{width}.webp"
+    return storage.path(job, "picture", name=name, key=key, width=width)
 
 
 def _manifest_path(job: Job, name: str, key: str) -> str:
-    return f"{job_dir(job.code)}/view-{name}-{key}.json"
+    return storage.path(job, "picture_sizes", name=name, key=key)
 
 
 def widths_for(width: int) -> list[int]:

@@ -17,7 +17,6 @@ from collections.abc import Iterator
 
 from django.db import connection
 from django.utils import timezone
-from PIL import Image
 
 from tools import pipeline
 from tools.images import decode_within_limits
@@ -191,29 +190,9 @@ def _process_site(job: Job, tracker: Tracker) -> None:
     storage.save_image(job, "cutout_preview", small_cutout)
     downloads.make_pictures(job, original=small_original, cutout=small_cutout)  # the page's
     if job.batch_id:  # the batch page lists its files with a small thumbnail each
-        storage.store(storage.thumb_path(job), _png(preview_of(small_cutout, THUMB_SIDE)))
+        storage.store_png(storage.path(job, "thumb"), preview_of(small_cutout, THUMB_SIDE))
     if len(job.subjects) > 1:
-        save_subject_thumbs(job, small_original, small_cutout, preview_map)
-
-
-def save_subject_thumbs(
-    job: Job,
-    small_original: Image.Image,
-    small_cutout: Image.Image,
-    preview_map: pipeline.SubjectMap,
-) -> None:
-    """One thumbnail per listed subject, from the preview-size images and their stored map."""
-    alpha = small_cutout.getchannel("A")
-    options = pipeline.RenderOptions(crop=True)
-    for subject in job.subjects:
-        layer = small_cutout.convert("RGBA")
-        layer.putalpha(preview_map.keep(alpha, (subject["index"],)))
-        thumb = preview_of(pipeline.render(small_original, layer, options), THUMB_SIDE)
-        storage.store(storage.subject_thumb_path(job, subject["index"]), _png(thumb))
-
-
-def _png(image: Image.Image) -> bytes:
-    return pipeline.encode(image, "png")
+        labels.save_subject_thumbs(job, small_original, small_cutout, preview_map)
 
 
 def _process_api(job: Job, tracker: Tracker) -> None:

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET
 
 from tools import pipeline
 from tools.services import compositing, downloads, jobs, previews, storage
-from tools.services.compositing import Download
+from tools.services.downloads import Download
 from tools.views.access import get_job_or_404
 from tools.views.guards import render_limit, unavailable_as_503
 
@@ -202,7 +202,7 @@ def _stored(job, kind: str, key: str) -> HttpResponse:
 @unavailable_as_503
 def download(request: HttpRequest, code: uuid.UUID, fmt: str) -> HttpResponse:
     job = get_job_or_404(request, code)
-    if fmt not in compositing.FORMATS:
+    if fmt not in downloads.FORMATS:
         raise Http404("No such format")
     return _download(request, job, fmt)
 
@@ -226,7 +226,7 @@ def subject_thumb(request: HttpRequest, code: uuid.UUID, index: int) -> HttpResp
     job = get_job_or_404(request, code)
     if len(job.subjects) < 2:  # thumbnails are made only to choose among several subjects
         raise Http404("No subject thumbnails for this job")
-    path = storage.subject_thumb_path(job, _subject_index(job, index))
+    path = storage.path(job, "subject_thumb", index=_subject_index(job, index))
     data = storage.read_path(path)
     download = Download(data, "image/png", f"subject-{index + 1}.png")
     return _respond(download, attachment=False, cache="private, no-cache")  # refinable

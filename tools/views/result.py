@@ -17,7 +17,7 @@ from tools import pipeline
 from tools.backgrounds import BACKGROUNDS
 from tools.forms import ACCEPT_ATTR, COLOR_PRESETS, BackgroundForm, max_upload_bytes
 from tools.models import Job
-from tools.services import background_uploads, compositing, downloads, jobs
+from tools.services import background_uploads, choices, downloads, jobs
 from tools.uploads import cap_uploads, oversize_fields, unreadable_body
 from tools.views.access import get_job_or_404
 from tools.views.guards import rate_limited_renders, unavailable_as_503, wants_json
@@ -29,7 +29,7 @@ def _page(request: HttpRequest, job, form: BackgroundForm, *, status: int = 200)
     if wants_json(request) and status != 200:
         errors = {name: [str(e) for e in errs] for name, errs in form.errors.items()}
         return JsonResponse({"errors": errors}, status=status)
-    choice = compositing.choice_of(job)
+    choice = choices.choice_of(job)
     files = files_document(job)
     context = {
         "job": job,
@@ -75,7 +75,7 @@ def files_document(job: Job) -> dict:
             "width": urls[-1][1],
             "height": urls[-1][2],
         }
-    if pictures["result"]["ready"] and compositing.choice_of(job) == compositing.BackgroundChoice():
+    if pictures["result"]["ready"] and choices.choice_of(job) == choices.BackgroundChoice():
         pictures["cutout"] = pictures["result"]  # the same pixels: the page fetches them once
     links = {}
     for kind, file in current["downloads"].items():
@@ -120,7 +120,7 @@ def result(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
         cap_uploads(request, max_upload_bytes())
         if problem := unreadable_body(request):
             job = get_job_or_404(request, code)
-            choice = compositing.choice_of(job)
+            choice = choices.choice_of(job)
             form = BackgroundForm.unread(problem, choice=choice, subjects=job.subjects)
             return _page(request, job, form, status=400)
     return _result(request, code)
@@ -132,7 +132,7 @@ def _result(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     if job.status != Job.Status.DONE:
         return _waiting(request, job)
     if request.method != "POST":
-        choice = compositing.choice_of(job)
+        choice = choices.choice_of(job)
         if error := background_uploads.take_error(job):  # found after the POST had answered
             form = BackgroundForm.unread(error, choice=choice, subjects=job.subjects)
             return _page(request, job, form)
@@ -147,13 +147,13 @@ def _result(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
         request.POST,
         request.FILES,
         subjects=job.subjects,
-        saved=compositing.choice_of(job),
+        saved=choices.choice_of(job),
         oversize=oversize_fields(request),
     )
     if not form.is_valid():
         return _page(request, job, form, status=422)
     try:
-        compositing.save_choice(job, form.choice(), bg_upload=form.cleaned_data["bg_image"])
+        choices.save_choice(job, form.choice(), bg_upload=form.cleaned_data["bg_image"])
     except (ValueError, pipeline.PipelineError) as exc:
         form.add_error(None, str(exc))
         return _page(request, job, form, status=422)
