@@ -21,7 +21,6 @@ from tests.api_support import (
 from tests.conftest import REPO
 from tests.faults import SOLVER_MESSAGE
 from tools import pipeline
-from tools.api import service
 from tools.api.errors import ERRORS
 from tools.models import Job
 
@@ -235,7 +234,7 @@ def test_any_other_pipeline_error_is_a_422(client, monkeypatch):
     def refuse(*args, **kwargs):
         raise pipeline.PipelineError("This image cannot be processed.")
 
-    monkeypatch.setattr(service.pipeline, "remove_background", refuse)
+    monkeypatch.setattr(pipeline, "remove_background", refuse)
     error = error_of(post(client, PHOTO, **FAST), 422, "cannot_process")
     assert error["detail"] == "This image cannot be processed."
 

@@ -10,11 +10,12 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
-from tools.api import calls, service, streaming
+from tools.api import calls, streaming
 from tools.api import openapi as openapi_doc
 from tools.api.access import check_api_key, enforce_rate_limit, keys_required
 from tools.api.errors import ERRORS, ApiError, error_response
 from tools.api.params import declared_params, parse_removal
+from tools.api.results import Removal
 from tools.models import Job
 
 log = logging.getLogger(__name__)
@@ -100,7 +101,7 @@ def job_result(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     return removal_response(request, removal)
 
 
-def result_headers(removal: service.Removal) -> dict[str, str]:
+def result_headers(removal: Removal) -> dict[str, str]:
     left, top, width, height = removal.foreground
     return {
         "X-Width": str(removal.width),
@@ -113,7 +114,7 @@ def result_headers(removal: service.Removal) -> dict[str, str]:
     } | scaled_header(removal)
 
 
-def scaled_header(removal: service.Removal) -> dict[str, str]:
+def scaled_header(removal: Removal) -> dict[str, str]:
     """X-Scaled-From: WIDTHxHEIGHT of the upload, only when it was scaled down to fit."""
     if removal.scaled_from is None:
         return {}
@@ -124,7 +125,7 @@ def wants_json(request: HttpRequest, content_type: str) -> bool:
     return request.get_preferred_type([content_type, "application/json"]) == "application/json"
 
 
-def removal_response(request: HttpRequest, removal: service.Removal) -> HttpResponse:
+def removal_response(request: HttpRequest, removal: Removal) -> HttpResponse:
     left, top, width, height = removal.foreground
     if wants_json(request, removal.content_type):
         document = {

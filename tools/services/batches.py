@@ -1,10 +1,10 @@
 """Batches: several images uploaded at once, each processed as its own job.
 
 The web process checks every file (its header only, as for one upload), makes sure all the
-good ones fit in the queue and on the disk, makes the batch's row, then submits each file
-through ``jobs.submit``. The batch page lists the jobs; "Download all" streams the cut-outs
-the workers already wrote (transparent PNG files) into one ZIP, copying bytes only: no image
-is decoded or encoded in the web process.
+good ones fit in the queue and on the disk, makes the batch's row, then submits each file to
+the cut-out service (``cutouts.submit``). The batch page lists the jobs; "Download all"
+streams the cut-outs the workers already wrote (transparent PNG files) into one ZIP, copying
+bytes only: no image is decoded or encoded in the web process.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.urls import reverse
 
 from tools.models import Batch, Job
-from tools.services import jobs, storage
+from tools.services import cutouts, jobs, storage
 from tools.services.filenames import file_stem
 
 log = logging.getLogger(__name__)
@@ -72,7 +72,8 @@ def create(accepted: list[Accepted], rejected: list[Rejected]) -> Batch:
         item.upload.seek(0)
         data = item.upload.read()  # one file in memory at a time
         try:
-            jobs.submit(data, size=item.size, filename=item.filename, batch=batch)
+            request = cutouts.CutoutRequest(data, filename=item.filename)
+            cutouts.submit(request, size=item.size, batch=batch)
         except jobs.Busy as exc:
             busy = exc
             batch.rejected.append(_rejected(Rejected(jobs.display_name(item.filename), str(exc))))

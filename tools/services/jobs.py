@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from tools.models import Batch, Job, job_dir
+from tools.models import Batch, Job
 from tools.services import metrics, queue, storage
 
 log = logging.getLogger(__name__)
@@ -257,7 +257,8 @@ def submit(
     extra_files: dict[str, bytes] | None = None,
     batch: Batch | None = None,
 ) -> Job:
-    """Make the job's row, store the upload as received, and queue it for a worker.
+    """Make the job's row, store the upload as received, and queue it for a worker. Called
+    by the cut-out service (services/cutouts.py), which every way in submits to.
 
     ``data`` was validated by the caller (a decodable image within the limits, of ``size``).
     """
@@ -276,8 +277,8 @@ def submit(
         storage.save_bytes(job, "original", data)
         if background is not None:
             storage.save_bytes(job, "background", background)
-        for name, content in (extra_files or {}).items():  # fixed names chosen by the caller
-            storage.store(f"{job_dir(job.code)}/{name}", content)
+        for name, content in (extra_files or {}).items():  # names of storage.FILES
+            storage.store(storage.path(job, name), content)
         job.save(update_fields=["original", "background"])
     except storage.StorageUnavailable as exc:
         log.error("Job %s failed: media storage %s", job.code, exc)
