@@ -8,8 +8,9 @@ import pytest
 from django.core.files.storage import default_storage
 
 from tests.tool_helpers import create_job, open_image, result_url
+from tools.images import fit_site_limits
 from tools.models import job_dir
-from tools.services import compositing, downloads, metrics
+from tools.services import downloads, metrics
 
 pytestmark = pytest.mark.django_db
 
@@ -126,7 +127,7 @@ def test_outputs_are_capped_like_inputs(settings):
 
     settings.PIXELFORGE_MAX_PIXELS = 10_000
     settings.PIXELFORGE_MAX_SIDE = 200
-    capped = compositing.cap_pixels(Image.new("RGB", (400, 100)))
+    capped = fit_site_limits(Image.new("RGB", (400, 100)))
     assert capped.size == (200, 50)
-    capped = compositing.cap_pixels(Image.new("RGB", (150, 150)))
+    capped = fit_site_limits(Image.new("RGB", (150, 150)))
     assert capped.width * capped.height <= 10_000 and capped.size[0] == capped.size[1]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -30,6 +31,25 @@ def decode_within_limits(source: bytes | BinaryIO | Path) -> pipeline.Decoded:
 def load_within_limits(source: bytes | BinaryIO | Path) -> Image.Image:
     """``pipeline.load_image`` with the site's limits."""
     return pipeline.load_image(source, limits=site_limits())
+
+
+def fit_within(image: Image.Image, *, pixels: int, side: int | None = None) -> Image.Image:
+    """``image`` scaled down (LANCZOS) to at most ``pixels`` pixels and ``side`` px on its long
+    side, keeping its proportions; the same image when it fits already."""
+    width, height = image.size
+    side = side or max(width, height)
+    if width * height <= pixels and max(width, height) <= side:
+        return image
+    scale = min(math.sqrt(pixels / (width * height)), side / max(width, height))
+    size = (max(1, math.floor(width * scale)), max(1, math.floor(height * scale)))
+    return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+
+
+def fit_site_limits(image: Image.Image) -> Image.Image:
+    """Outputs obey the same pixel limits as inputs: a larger canvas is scaled down to fit."""
+    return fit_within(
+        image, pixels=settings.PIXELFORGE_MAX_PIXELS, side=settings.PIXELFORGE_MAX_SIDE
+    )
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,6 @@ the one place that checks option values for the site, the HTTP API and the comma
 
 from __future__ import annotations
 
-import math
-
-from django.conf import settings
 from PIL import Image
 
 from tools import pipeline
@@ -114,17 +111,6 @@ def render_choice(job: Job, choice: BackgroundChoice, *, preview: bool, backgrou
 def render_preview(job: Job) -> Image.Image:
     """The saved choice rendered at preview size, for the page without JavaScript."""
     return render_choice(job, choice_of(job), preview=True)
-
-
-def cap_pixels(image: Image.Image) -> Image.Image:
-    """Outputs obey the same pixel limits as inputs: a larger canvas is scaled down to fit."""
-    limit, side = settings.PIXELFORGE_MAX_PIXELS, settings.PIXELFORGE_MAX_SIDE
-    width, height = image.size
-    if width * height <= limit and max(width, height) <= side:
-        return image
-    scale = min(math.sqrt(limit / (width * height)), side / max(width, height))
-    size = (max(1, math.floor(width * scale)), max(1, math.floor(height * scale)))
-    return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
 
 
 def background_preview(job: Job) -> Image.Image:

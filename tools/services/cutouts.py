@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
-import math
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -26,7 +25,7 @@ from django.conf import settings
 from PIL import Image
 
 from tools import pipeline
-from tools.images import decode_within_limits
+from tools.images import decode_within_limits, fit_within
 from tools.models import Batch, Job
 from tools.pipeline import refine, strokes
 from tools.services import jobs, storage
@@ -261,7 +260,7 @@ def cut_out(
 ) -> pipeline.Cutout:
     """Remove the background of the decoded photo, then apply the request's strokes."""
     if request.output is not None and request.output.preview:
-        image = fit_pixels(image, PREVIEW_PIXELS)
+        image = fit_within(image, pixels=PREVIEW_PIXELS)
     result = pipeline.remove_background(
         image,
         model=request.model or settings.PIXELFORGE_DEFAULT_MODEL,
@@ -361,15 +360,3 @@ def run(request: CutoutRequest) -> tuple[Result, str]:
     return render_output(request, result, started=started, scaled=scaled_from(decoded)), (
         decoded.notice()
     )
-
-
-def fit_pixels(image: Image.Image, pixels: int, side: int | None = None) -> Image.Image:
-    """``image`` scaled down (LANCZOS) to at most ``pixels`` pixels and ``side`` px on its long
-    side, keeping its proportions; unchanged when it fits."""
-    width, height = image.size
-    side = side or max(width, height)
-    if width * height <= pixels and max(width, height) <= side:
-        return image
-    scale = min(math.sqrt(pixels / (width * height)), side / max(width, height))
-    size = (max(1, math.floor(width * scale)), max(1, math.floor(height * scale)))
-    return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from django.core.cache import cache
 
 from tools import pipeline
+from tools.images import fit_site_limits
 from tools.models import Job
 from tools.pipeline.formats import OUTPUTS
 from tools.services import (
@@ -90,7 +91,7 @@ def download(job: Job, fmt: str) -> Download:
     output = FORMATS[fmt]
     choice = choices.choice_of(job)
     image = compositing.render_choice(job, choice, preview=False, background=fmt != "mask")
-    image = compositing.cap_pixels(image)
+    image = fit_site_limits(image)
     data = pipeline.encode(image, fmt, background=jpeg_background(choice))
     return Download(data, output.content_type, filenames.download_name(job, fmt, choice))
 
@@ -101,7 +102,7 @@ def subject_download(job: Job, index: int) -> Download:
     original = compositing.open_original(job)
     cutout = storage.open_image(job, "cutout").convert("RGBA")
     cutout.putalpha(labels.load(job, preview=False).keep(cutout.getchannel("A"), (index,)))
-    image = compositing.cap_pixels(pipeline.render(original, cutout, options))
+    image = fit_site_limits(pipeline.render(original, cutout, options))
     data = pipeline.encode(image, "png")
     name = filenames.download_name(job, f"subject-{index}", choices.choice_of(job))
     return Download(data, "image/png", name)
