@@ -11,7 +11,7 @@ from django.conf import settings
 from PIL import Image
 
 from tools import pipeline
-from tools.pipeline.decode import check_size, open_allowed, too_large, unreadable
+from tools.pipeline.decode import check_size, open_allowed, scaled_notice, too_large, unreadable
 
 
 def site_limits() -> pipeline.DecodeLimits:
@@ -61,14 +61,7 @@ class HeaderChecked:
 
     def notice(self) -> str:
         """What to tell the visitor when the worker will scale the image down ("" if not)."""
-        if sorted(self.size) == sorted(self.source_size):
-            return ""
-        width, height = self.source_size
-        new_width, new_height = self.size
-        return (
-            f"Your {width} x {height} pixel image was scaled down to {new_width} x {new_height} "
-            "pixels to fit this site's size limit."
-        )
+        return scaled_notice(self.source_size, self.size)
 
 
 # How far from the end a complete file's last marker may sit (some cameras and editors append
