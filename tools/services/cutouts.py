@@ -54,6 +54,7 @@ class Output:
     shadow: str = "none"
     shadow_style: pipeline.DropStyle = field(default_factory=pipeline.DropStyle)
     keep_alpha: bool = False  # else an opaque result is written without its alpha plane
+    allow_empty: bool = False  # else a cut-out with no subject left is NoSubjectFound
 
 
 @dataclass(frozen=True)
@@ -331,7 +332,7 @@ def render_output(
     output = request.output or Output()
     background = background_image(request)
     subject = pipeline.subject_bbox(result.alpha)
-    if subject is None:
+    if subject is None and not output.allow_empty:
         raise pipeline.NoSubjectFound(NOTHING_TO_KEEP)
     options = output_options(output, background, output.margin.pixels(subject))
     image, where = pipeline.render_placed(result.original, result.cutout, options)
@@ -340,12 +341,15 @@ def render_output(
         image = image.convert("RGB")  # a background was chosen: smaller files, same pixels
     data = pipeline.encode(image, output.format)
     box = where.box  # the region shown: the subject and, with crop, its shadow
+    foreground = (0, 0, 0, 0)
+    if subject is not None:
+        foreground = (subject[0] - box[0], subject[1] - box[1], subject[2], subject[3])
     return Result(
         data=data,
         format=output.format,
         width=image.width,
         height=image.height,
-        foreground=(subject[0] - box[0], subject[1] - box[1], subject[2], subject[3]),
+        foreground=foreground,
         seconds=time.perf_counter() - started,
         scaled_from=scaled,
     )

@@ -109,6 +109,7 @@ class Command(BaseCommand):
             margin=pipeline.Margin(options["margin"]),
             shadow=options["shadow"] or "none",
             keep_alpha=True,  # the command always writes RGBA (or a mask's L) PNG files
+            allow_empty=True,  # and writes what is left, even nothing
         )
         try:  # every option checked before any photo is processed
             style = pipeline.build_drop_style(
