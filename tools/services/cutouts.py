@@ -2,11 +2,11 @@
 
 A ``CutoutRequest`` is a photo, its options and its strokes. The site and the API hand one to
 ``submit``, which stores it with a new job and queues it; the worker reads it back
-(``stored_request``) and runs ``cut_out`` (decode, remove, strokes), then either keeps the
-result for the result page (the site: services/processing.py) or, when the request asks for
-an ``Output`` (the API), renders that one file (``render_output``). The command line runs the
-same two steps in its own process (``run``). Errors are the pipeline's, with ``InputError``
-naming the input they are about; the API layer turns them into its own codes.
+(``stored_request``), runs ``decode`` and ``cut_out`` (model, matting, strokes), then either
+keeps the result for the result page (the site: services/processing.py) or, when the request
+asks for an ``Output`` (the API), renders that one file (``render_output``). The command line
+runs the same steps in its own process (``run``). Errors are the pipeline's, with
+``InputError`` naming the input they are about; the API layer turns them into its own codes.
 """
 
 from __future__ import annotations
@@ -236,10 +236,22 @@ def stored_request(job: Job) -> CutoutRequest:
     )
 
 
-def decode(request: CutoutRequest) -> pipeline.Decoded:
-    """The photo decoded within the site's limits (InputError about "photo")."""
+@dataclass(frozen=True)
+class Decoded:
+    """A request's images, decoded within the site's limits."""
+
+    image: Image.Image  # the photo, RGB
+    background: Image.Image | None  # an Output's background image
+    scaled_from: tuple[int, int] | None  # the photo's own size, when it was scaled down to fit
+    notice: str  # what to tell the person about that ("" when it was not)
+
+
+def decode(request: CutoutRequest) -> Decoded:
+    """The photo and the background image decoded within the site's limits, before any model
+    runs (InputError about "photo" or "background")."""
     with about("photo"):
-        return decode_within_limits(request.photo)
+        decoded = decode_within_limits(request.photo)
+    return Decoded(decoded.image, background_image(request), scaled_from(decoded), decoded.notice())
 
 
 def scaled_from(decoded: pipeline.Decoded) -> tuple[int, int] | None:
@@ -326,11 +338,11 @@ def output_options(
 
 
 def render_output(
-    request: CutoutRequest, result: pipeline.Cutout, *, started: float, scaled: tuple | None
+    request: CutoutRequest, result: pipeline.Cutout, decoded: Decoded, *, started: float
 ) -> Result:
     """The request's Output from its cut-out, encoded."""
     output = request.output or Output()
-    background = background_image(request)
+    background = decoded.background
     subject = pipeline.subject_bbox(result.alpha)
     if subject is None and not output.allow_empty:
         raise pipeline.NoSubjectFound(NOTHING_TO_KEEP)
@@ -351,7 +363,7 @@ def render_output(
         height=image.height,
         foreground=foreground,
         seconds=time.perf_counter() - started,
-        scaled_from=scaled,
+        scaled_from=decoded.scaled_from,
     )
 
 
@@ -361,6 +373,4 @@ def run(request: CutoutRequest) -> tuple[Result, str]:
     started = time.perf_counter()
     decoded = decode(request)
     result = cut_out(request, decoded.image)
-    return render_output(request, result, started=started, scaled=scaled_from(decoded)), (
-        decoded.notice()
-    )
+    return render_output(request, result, decoded, started=started), decoded.notice

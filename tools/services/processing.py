@@ -173,22 +173,17 @@ def _process(job: Job, tracker: Tracker) -> None:
     tracker.enter("decoding")
     started = time.perf_counter()
     request = cutouts.stored_request(job)
-    decoded = cutouts.decode(request)
-    scaled = cutouts.scaled_from(decoded)  # said on the result page, in names, in X-Scaled-From
-    image = decoded.image
-    del decoded
-    tracker.enter("segmenting")
+    decoded = cutouts.decode(request)  # its scaled_from is said on the result page, in the
+    tracker.enter("segmenting")  # downloads' names and in the API's X-Scaled-From
     if request.output is None:
-        result = cutouts.cut_out(request, image, on_stage=tracker.enter)
-        del image
+        result = cutouts.cut_out(request, decoded.image, on_stage=tracker.enter)
         tracker.enter("finishing")
-        _keep_for_page(job, result, scaled)
+        _keep_for_page(job, result, decoded.scaled_from)
         return
     with cutouts.guard(Cancelled, storage.StorageUnavailable):
-        result = cutouts.cut_out(request, image, on_stage=tracker.enter)
-        del image
+        result = cutouts.cut_out(request, decoded.image, on_stage=tracker.enter)
         tracker.enter("finishing")
-        output = cutouts.render_output(request, result, started=started, scaled=scaled)
+        output = cutouts.render_output(request, result, decoded, started=started)
     storage.store(storage.path(job, "api_result"), output.data)
     meta = dataclasses.asdict(output)
     del meta["data"]
