@@ -15,7 +15,7 @@ from PIL import Image
 
 from tests.tool_helpers import TOOL_URL, create_job, result_url, upload_file
 from tools.models import job_dir
-from tools.services import downloads, jobs, storage
+from tools.services import capacity, downloads, storage
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 def _fill_the_budget(settings) -> None:
     settings.PIXELFORGE_DISK_BUDGET_MB = 1
     storage.store(f"{job_dir(uuid.uuid4())}/filler", bytes(1024 * 1024))
-    cache.delete(jobs.DISK_USAGE_KEY)  # the usage is cached for a few seconds
+    cache.delete(capacity.DISK_USAGE_KEY)  # the usage is cached for a few seconds
 
 
 def _strokes() -> SimpleUploadedFile:

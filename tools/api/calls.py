@@ -22,7 +22,7 @@ from tools.api.params import RemovalRequest
 from tools.api.results import Removal
 from tools.images import HeaderChecked, check_within_limits
 from tools.models import Job
-from tools.services import cutouts, jobs, storage
+from tools.services import capacity, cutouts, estimates, jobs, storage
 
 POLL_SECONDS = 0.2
 
@@ -81,7 +81,7 @@ def submit(parsed: RemovalRequest) -> Job:
         _check(parsed.bg_image, "background")
     try:
         return cutouts.submit(request, size=size)
-    except jobs.Busy as exc:
+    except capacity.Busy as exc:
         raise ApiError("busy", str(exc), headers={"Retry-After": str(exc.retry_after)}) from exc
     except jobs.ServiceUnavailable as exc:
         raise ApiError("service_unavailable", str(exc), headers={"Retry-After": "60"}) from exc
@@ -114,7 +114,7 @@ def error_of(job: Job) -> ApiError:
 
 
 def status_document(job: Job) -> dict[str, object]:
-    document = jobs.status_document(job)
+    document = estimates.status_document(job)
     document.pop("result_url", None)
     document["status_url"] = reverse("api:job", kwargs={"code": job.code})
     if job.status == Job.Status.DONE:

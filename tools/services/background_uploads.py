@@ -19,7 +19,8 @@ from django.core.cache import cache
 from tools import pipeline
 from tools.models import Job
 from tools.services import queue, storage
-from tools.services.jobs import check_disk, footprint, preview_of
+from tools.services.capacity import check_disk, footprint
+from tools.services.jobs import preview_of
 
 log = logging.getLogger(__name__)
 

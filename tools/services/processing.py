@@ -28,6 +28,7 @@ from tools.services.jobs import (
     STORAGE_DOWN,
     THUMB_SIDE,
     JobFailed,
+    ServiceUnavailable,
     fail,
     preview_of,
 )
@@ -148,8 +149,6 @@ def run_job(code: str | uuid.UUID) -> str:
 
 
 def _service_message(what: str, job: Job) -> str:
-    from tools.services.jobs import ServiceUnavailable
-
     return str(ServiceUnavailable(what, job.code))
 
 

@@ -16,7 +16,7 @@ from django.core.cache import cache
 from django_tasks import TaskResult
 
 from tools.models import Job, Revision
-from tools.services import jobs, queue, storage
+from tools.services import capacity, queue, storage
 from tools.services.refine import (
     MAX_MASK_BYTES,
     RefineError,
@@ -56,7 +56,7 @@ def queue_action(job: Job, action: dict[str, object], strokes: bytes | None = No
     "base": b} or {"action": "strokes", "base": b} with the stroke mask's bytes in ``strokes``.
     """
     if action.get("action") != "use":  # a new revision: its files count against the budget
-        jobs.check_disk(jobs.footprint(job.width, job.height, 0))
+        capacity.check_disk(capacity.footprint(job.width, job.height, 0))
     if strokes is not None and len(strokes) > MAX_MASK_BYTES:
         raise RefineError(
             f"The stroke mask is larger than {MAX_MASK_BYTES // (1024 * 1024)} MB.", status=413

@@ -12,7 +12,7 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
 from tools import pipeline
-from tools.services import compositing, downloads, jobs, previews, storage
+from tools.services import capacity, compositing, downloads, previews, storage
 from tools.services.downloads import Download
 from tools.views.access import get_job_or_404
 from tools.views.guards import render_limit, unavailable_as_503
@@ -170,7 +170,9 @@ def _download(request: HttpRequest, job, kind: str) -> HttpResponse:
             return render(request, "tools/download_wait.html", context)
         return _stream(found, attachment=True, cache="private, no-store")
     if not downloads.is_pending(job, kind):
-        jobs.check_disk(jobs.footprint(job.width, job.height, 0))  # Busy: a 503, as an upload
+        capacity.check_disk(
+            capacity.footprint(job.width, job.height, 0)
+        )  # Busy: a 503, as an upload
         limited = render_limit(request)
         if limited is not None:
             return limited

@@ -17,7 +17,7 @@ from tools import pipeline
 from tools.backgrounds import BACKGROUNDS
 from tools.forms import ACCEPT_ATTR, COLOR_PRESETS, BackgroundForm, max_upload_bytes
 from tools.models import Job
-from tools.services import background_uploads, choices, downloads, jobs
+from tools.services import background_uploads, choices, downloads, estimates, jobs
 from tools.uploads import cap_uploads, oversize_fields, unreadable_body
 from tools.views.access import get_job_or_404
 from tools.views.guards import rate_limited_renders, unavailable_as_503, wants_json
@@ -105,7 +105,7 @@ def _waiting(request: HttpRequest, job: Job) -> HttpResponse:
     updating itself (tool.js polls the status URL; a meta refresh without JavaScript)."""
     context = {
         "job": job,
-        "progress": jobs.progress(job),
+        "progress": estimates.progress(job),
         "stages": Job.Stage.choices,
         "refresh": POLL_SECONDS if job.status != Job.Status.FAILED else None,
     }
@@ -187,4 +187,4 @@ def delete(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
 def status(request: HttpRequest, code: uuid.UUID) -> JsonResponse:
     """The job's state as JSON, for the waiting page's script (and anyone polling)."""
     job = get_job_or_404(request, code, done=False)
-    return JsonResponse(jobs.status_document(job))
+    return JsonResponse(estimates.status_document(job))
