@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+import numpy as np
 from django.conf import settings
 from PIL import Image
 
 from tools import pipeline
+from tools.pipeline import strokes
 from tools.pipeline.decode import check_size, open_allowed, scaled_notice, too_large, unreadable
 
 
@@ -31,6 +33,13 @@ def decode_within_limits(source: bytes | BinaryIO | Path) -> pipeline.Decoded:
 def load_within_limits(source: bytes | BinaryIO | Path) -> Image.Image:
     """``pipeline.load_image`` with the site's limits."""
     return pipeline.load_image(source, limits=site_limits())
+
+
+def load_strokes(source: bytes | BinaryIO) -> np.ndarray:
+    """A stroke mask (``pipeline.strokes.load_mask``: uint8 values) within the site's limits;
+    ImageTooLarge or UnreadableImage. For the refine page and the API's keep/remove masks."""
+    limits = site_limits()
+    return strokes.load_mask(source, max_pixels=limits.max_pixels, max_side=limits.max_side)
 
 
 def fit_within(image: Image.Image, *, pixels: int, side: int | None = None) -> Image.Image:

@@ -25,7 +25,7 @@ from django.conf import settings
 from PIL import Image
 
 from tools import pipeline
-from tools.images import decode_within_limits, fit_within
+from tools.images import decode_within_limits, fit_within, load_strokes
 from tools.models import Batch, Job
 from tools.pipeline import refine, strokes
 from tools.services import jobs, storage
@@ -303,11 +303,7 @@ def apply_strokes(result: pipeline.Cutout, request: CutoutRequest) -> pipeline.C
 def _stroke_mask(source: Source, name: str, size: tuple[int, int]) -> np.ndarray:
     """A stroke mask decoded within the site's limits, any size with the photo's proportions."""
     with about(name):
-        values = strokes.load_mask(
-            source if isinstance(source, bytes) else Path(source).read_bytes(),
-            max_pixels=settings.PIXELFORGE_MAX_PIXELS,
-            max_side=settings.PIXELFORGE_MAX_SIDE,
-        )
+        values = load_strokes(source if isinstance(source, bytes) else Path(source).read_bytes())
         strokes.check_mask_size(values.shape[::-1], size)
     return values
 

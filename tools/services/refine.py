@@ -17,11 +17,11 @@ import logging
 import time
 
 import numpy as np
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from PIL import Image
 
 from tools import pipeline
+from tools.images import load_strokes
 from tools.models import Job, Revision
 from tools.pipeline import refine as refine_pipeline
 from tools.pipeline import strokes
@@ -296,11 +296,7 @@ def decode_mask(data: bytes) -> np.ndarray:
             f"The stroke mask is larger than {MAX_MASK_BYTES // (1024 * 1024)} MB.", status=413
         )
     try:
-        return strokes.load_mask(
-            data,
-            max_pixels=settings.PIXELFORGE_MAX_PIXELS,
-            max_side=settings.PIXELFORGE_MAX_SIDE,
-        )
+        return load_strokes(data)
     except pipeline.ImageTooLarge as exc:
         raise RefineError(str(exc), status=413) from exc
     except pipeline.UnreadableImage as exc:
