@@ -273,3 +273,30 @@ def test_a_thousand_character_file_name_is_a_json_400(client):
     response = client.generic("POST", URL, body, content_type=content_type)
     error = error_of(response, 400, "malformed_request")
     assert "file name" in error["detail"]
+
+
+@pytest.mark.parametrize(
+    ("error", "code", "status"),
+    [
+        (pipeline.ImageTooLarge("too large"), "image_too_large", 413),
+        (pipeline.UnreadableImage("unreadable"), "unreadable_image", 415),
+        (pipeline.NoSubjectFound(), "no_foreground", 422),
+        (pipeline.PipelineError("cannot"), "cannot_process", 422),
+        (ValueError("proportions"), "invalid_parameter", 400),
+    ],
+)
+def test_the_one_mapping_turns_each_failure_of_an_input_into_its_api_error(error, code, status):
+    """The cut-out service's failures (services/cutouts.py) and the API's errors meet in one
+    place (api/errors.py): each input's failure keeps its parameter."""
+    from tools.api.errors import PARAMETERS, from_failure
+    from tools.services import cutouts
+
+    for field, parameter in PARAMETERS.items():
+        failed = cutouts.failure(cutouts.InputError(error, field), "isnet")
+        api_error = from_failure(failed["kind"], failed["message"], failed["field"])
+        assert (api_error.code, api_error.kind.status) == (code, status)
+        assert api_error.parameter == parameter and api_error.detail == str(error)
+    unavailable = cutouts.failure(pipeline.ModelUnavailable("gone"), "u2netp")
+    api_error = from_failure(unavailable["kind"], unavailable["message"], unavailable["field"])
+    assert (api_error.code, api_error.parameter) == ("model_unavailable", "model")
+    assert "u2netp" in api_error.detail
