@@ -300,3 +300,19 @@ def test_the_one_mapping_turns_each_failure_of_an_input_into_its_api_error(error
     api_error = from_failure(unavailable["kind"], unavailable["message"], unavailable["field"])
     assert (api_error.code, api_error.parameter) == ("model_unavailable", "model")
     assert "u2netp" in api_error.detail
+
+
+def test_a_failed_call_kept_from_before_the_cut_out_service_still_says_why(client):
+    """A job failed by the old worker path kept the API error itself: it is still answered."""
+    from django.urls import reverse
+
+    old = {"code": "unreadable_image", "detail": "Not an image.", "source": {}}
+    old["source"]["parameter"] = "image_file"
+    job = Job.objects.create(kind=Job.Kind.API, status=Job.Status.FAILED, error="Not an image.")
+    job.result_meta = {"error": old}
+    job.save()
+    response = client.get(reverse("api:job_result", kwargs={"code": job.code}))
+    error = error_of(response, 415, "unreadable_image", "image_file")
+    assert error["detail"] == "Not an image."
+    status = client.get(reverse("api:job", kwargs={"code": job.code})).json()
+    assert status["errors"][0]["code"] == "unreadable_image"

@@ -108,8 +108,11 @@ def removal_of(job: Job) -> Removal:
 
 def error_of(job: Job) -> ApiError:
     error = job.result_meta.get("error") if job.result_meta else None
-    if error:
+    if error and "kind" in error:
         return from_failure(error["kind"], error["message"], error["field"])
+    if error:  # kept before the cut-out service (an API error itself), until the job expires
+        parameter = (error.get("source") or {}).get("parameter")
+        return ApiError(error["code"], error["detail"], parameter=parameter)
     return ApiError("server_error", job.error or "The job failed.")
 
 
