@@ -70,7 +70,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pixelforge.settings")
 import django
 django.setup()
 from PIL import Image
-from tools.api import jobs as api_jobs
 from tools.models import Job
 from tools.pipeline.encode import encode
 from tools.services import storage
@@ -87,7 +86,7 @@ alpha = Image.linear_gradient("L").resize((width, height))
 image.putalpha(alpha)
 data = encode(image, "png")
 job = Job.objects.create(kind=Job.Kind.API, status=Job.Status.DONE, width=width, height=height)
-storage.store(api_jobs.result_path(job), data)
+storage.store(storage.path(job, "api_result"), data)
 job.result_meta = {"format": "png", "width": width, "height": height,
                    "foreground": [0, 0, width, height], "seconds": 1.0, "scaled_from": None}
 job.save()

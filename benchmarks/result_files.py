@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def standard_set(original, cutout) -> dict[str, float]:
-    """CPU seconds of each step of the standard set for one photo (as renders.make_standard)."""
+    """CPU seconds of each step of the standard set for one photo (as downloads.make_standard)."""
     from PIL import Image
 
     from tools import pipeline

@@ -205,7 +205,7 @@ if PIXELFORGE_TASKS_BACKEND == "database":
 elif PIXELFORGE_TASKS_BACKEND == "rq":
     INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
     # RQ has no priorities: what a visitor waits for (a refine, a background image) goes to
-    # "urgent", which every worker empties before "default" (tools.tasks.ahead).
+    # "urgent", which every worker empties before "default" (tools.services.queue.ahead).
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["urgent", "default"]}}
     RQ_QUEUES = {
         name: {"URL": PIXELFORGE_REDIS_URL, "DEFAULT_TIMEOUT": 600}

@@ -21,7 +21,6 @@ from tests.api_support import (
 from tests.conftest import REPO
 from tests.faults import SOLVER_MESSAGE
 from tools import pipeline
-from tools.api import service
 from tools.api.errors import ERRORS
 from tools.models import Job
 
@@ -235,7 +234,7 @@ def test_any_other_pipeline_error_is_a_422(client, monkeypatch):
     def refuse(*args, **kwargs):
         raise pipeline.PipelineError("This image cannot be processed.")
 
-    monkeypatch.setattr(service.pipeline, "remove_background", refuse)
+    monkeypatch.setattr(pipeline, "remove_background", refuse)
     error = error_of(post(client, PHOTO, **FAST), 422, "cannot_process")
     assert error["detail"] == "This image cannot be processed."
 
@@ -274,3 +273,46 @@ def test_a_thousand_character_file_name_is_a_json_400(client):
     response = client.generic("POST", URL, body, content_type=content_type)
     error = error_of(response, 400, "malformed_request")
     assert "file name" in error["detail"]
+
+
+@pytest.mark.parametrize(
+    ("error", "code", "status"),
+    [
+        (pipeline.ImageTooLarge("too large"), "image_too_large", 413),
+        (pipeline.UnreadableImage("unreadable"), "unreadable_image", 415),
+        (pipeline.NoSubjectFound(), "no_foreground", 422),
+        (pipeline.PipelineError("cannot"), "cannot_process", 422),
+        (ValueError("proportions"), "invalid_parameter", 400),
+    ],
+)
+def test_the_one_mapping_turns_each_failure_of_an_input_into_its_api_error(error, code, status):
+    """The cut-out service's failures (services/cutouts.py) and the API's errors meet in one
+    place (api/errors.py): each input's failure keeps its parameter."""
+    from tools.api.errors import PARAMETERS, from_failure
+    from tools.services import cutouts
+
+    for field, parameter in PARAMETERS.items():
+        failed = cutouts.failure(cutouts.InputError(error, field), "isnet")
+        api_error = from_failure(failed["kind"], failed["message"], failed["field"])
+        assert (api_error.code, api_error.kind.status) == (code, status)
+        assert api_error.parameter == parameter and api_error.detail == str(error)
+    unavailable = cutouts.failure(pipeline.ModelUnavailable("gone"), "u2netp")
+    api_error = from_failure(unavailable["kind"], unavailable["message"], unavailable["field"])
+    assert (api_error.code, api_error.parameter) == ("model_unavailable", "model")
+    assert "u2netp" in api_error.detail
+
+
+def test_a_failed_call_kept_from_before_the_cut_out_service_still_says_why(client):
+    """A job failed by the old worker path kept the API error itself: it is still answered."""
+    from django.urls import reverse
+
+    old = {"code": "unreadable_image", "detail": "Not an image.", "source": {}}
+    old["source"]["parameter"] = "image_file"
+    job = Job.objects.create(kind=Job.Kind.API, status=Job.Status.FAILED, error="Not an image.")
+    job.result_meta = {"error": old}
+    job.save()
+    response = client.get(reverse("api:job_result", kwargs={"code": job.code}))
+    error = error_of(response, 415, "unreadable_image", "image_file")
+    assert error["detail"] == "Not an image."
+    status = client.get(reverse("api:job", kwargs={"code": job.code})).json()
+    assert status["errors"][0]["code"] == "unreadable_image"

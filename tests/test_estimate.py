@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 
 from tools.models import Job
-from tools.services.jobs import DEFAULT_SPEED, measured_speed, progress
+from tools.services.estimates import DEFAULT_SPEED, measured_speed, progress
 
 pytestmark = pytest.mark.django_db
 

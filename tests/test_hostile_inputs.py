@@ -44,7 +44,7 @@ from tests.hostile import (
 )
 from tests.tool_helpers import TOOL_URL
 from tools.models import Job, job_dir
-from tools.services import labels
+from tools.services import storage
 
 pytestmark = pytest.mark.django_db
 
@@ -128,7 +128,7 @@ def check_result(client, job: Job, case: Case) -> None:
     if "metadata" in case.tags:
         _, names = default_storage.listdir(job_dir(job.code))
         for name in names:
-            if name == Job.FILES["original"]:
+            if name == storage.FILES["original"]:
                 continue  # the upload as received: kept for the worker, never served
             with default_storage.open(f"{job_dir(job.code)}/{name}", "rb") as handle:
                 data = handle.read()
@@ -252,10 +252,11 @@ def test_the_filename_never_decides_a_path(client):
     job = job_from(post(client, case))
     assert job.original_name == "Ünïcødé 照片 <b>.jpg"
     _, names = default_storage.listdir(job_dir(job.code))
-    fixed = set(Job.FILES.values()) | {f"subject-{s['index']}.png" for s in job.subjects}
-    fixed |= set(labels.NAMES.values())  # the subject maps (tools/services/labels.py)
+    # The job's fixed file names, from the one table of them (tools/services/storage.py).
+    fixed = {name for name in storage.FILES.values() if "{" not in name}
+    fixed |= {storage.FILES["subject_thumb"].format(index=s["index"]) for s in job.subjects}
     # Downloads and the page's pictures, named by their kind and key (a hash), never the upload's
-    # name (tools/services/renders.py, previews.py).
+    # name (tools/services/downloads.py, previews.py).
     made = re.compile(
         r"^(render-[a-z0-9-]+-[0-9a-f]{20}|view-[a-z]+-[0-9a-f]+(-[0-9]+\.webp|\.json))$"
     )

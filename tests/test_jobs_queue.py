@@ -16,7 +16,7 @@ from PIL import Image
 from tests.api_support import FAST, configure_api, image_bytes, post, subject_image
 from tests.tool_helpers import TOOL_URL, damaged_png, open_image, result_url, upload_file
 from tools.models import Job
-from tools.services import metrics, processing
+from tools.services import cutouts, metrics, processing
 from tools.services.sweep import sweep
 
 pytestmark = pytest.mark.django_db
@@ -97,14 +97,14 @@ def test_cancel_deletes_a_queued_job_and_the_worker_skips_it(client):
 
 def test_cancel_while_processing_stops_at_the_next_stage(client, monkeypatch):
     job = queue(client)
-    real = processing.decode_stored
+    real = cutouts.decode
 
-    def decode_then_cancel(job_):
-        decoded = real(job_)
+    def decode_then_cancel(request):
+        decoded = real(request)
         client.post(result_url(job) + "delete/")  # the visitor cancels meanwhile
         return decoded
 
-    monkeypatch.setattr(processing, "decode_stored", decode_then_cancel)
+    monkeypatch.setattr(cutouts, "decode", decode_then_cancel)
     assert processing.run_job(job.code) == "cancelled"
     assert not Job.objects.filter(code=job.code).exists()
     assert not default_storage.exists(f"jobs/{job.code}")

@@ -15,7 +15,7 @@ from PIL import Image
 
 from tests.tool_helpers import TOOL_URL, create_job, result_url, upload_file
 from tools.models import job_dir
-from tools.services import jobs, renders, storage
+from tools.services import capacity, downloads, storage
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 def _fill_the_budget(settings) -> None:
     settings.PIXELFORGE_DISK_BUDGET_MB = 1
     storage.store(f"{job_dir(uuid.uuid4())}/filler", bytes(1024 * 1024))
-    cache.delete(jobs.DISK_USAGE_KEY)  # the usage is cached for a few seconds
+    cache.delete(capacity.DISK_USAGE_KEY)  # the usage is cached for a few seconds
 
 
 def _strokes() -> SimpleUploadedFile:
@@ -49,7 +49,7 @@ def test_a_refine_and_a_new_render_are_refused_once_the_budget_is_reached(client
     _assert_busy(client.post(refine, stroke, HTTP_ACCEPT="application/json"))
     assert not job.revisions.filter(number__gt=0).exists()
     # The worker made the standard downloads with the job; one that is gone must be made anew
-    storage.delete_path(renders.path_of(job, "webp", renders.key_of(job, "webp")))
+    storage.delete_path(downloads.path_of(job, "webp", downloads.key_of(job, "webp")))
     _assert_busy(client.get(f"{result_url(job)}download/webp/"))
     background = io.BytesIO()
     Image.new("RGB", (64, 48), (20, 200, 40)).save(background, "PNG")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.tool_helpers import create_job, open_image, result_url
-from tools.services import previews, rendering, renders
+from tools.services import compositing, downloads, previews
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +32,7 @@ def forbid_rendering(monkeypatch) -> list[str]:
         return call
 
     monkeypatch.setattr("tools.pipeline.render", refuse("pipeline.render"))
-    monkeypatch.setattr(rendering, "_render", refuse("rendering._render"))
+    monkeypatch.setattr(compositing, "render_choice", refuse("compositing.render_choice"))
     monkeypatch.setattr(previews, "encode", refuse("previews.encode"))
     monkeypatch.setattr("tools.views.files.pipeline.encode", refuse("pipeline.encode"))
     return calls
@@ -84,14 +84,14 @@ def test_while_the_worker_is_busy_the_page_shows_the_cutout_and_renders_nothing(
     html = client.get(result_url(job)).content.decode()
     assert "Applying your settings to the preview" in html
     assert 'http-equiv="refresh"' in html  # without JavaScript the page refreshes itself
-    cutout_key = renders.key_of(job, "cutout")
+    cutout_key = downloads.key_of(job, "cutout")
     assert f"view/cutout/?k={cutout_key}" in html
     response = client.get(result_url(job) + "view/result/")
     assert response.status_code == 200 and response["Cache-Control"] == "no-store"
     for _ in range(20):  # a GET flood asks the worker once, and renders nothing itself
         client.get(result_url(job) + "view/result/")
     assert not calls
-    assert renders.is_pending(job, renders.STANDARD)
+    assert downloads.is_pending(job, downloads.STANDARD)
 
 
 def test_a_set_that_fails_is_reported_and_not_asked_for_again(client, monkeypatch):
@@ -100,7 +100,7 @@ def test_a_set_that_fails_is_reported_and_not_asked_for_again(client, monkeypatc
     def broken(job):
         raise RuntimeError("a render that fails")
 
-    monkeypatch.setattr(rendering, "render_preview", broken)
+    monkeypatch.setattr(compositing, "render_preview", broken)
     client.post(result_url(job), SHADOW_BLUR)  # the (immediate) worker fails on its pictures
     job.refresh_from_db()
     files = client.get(result_url(job), headers={"accept": "application/json"}).json()
@@ -111,7 +111,7 @@ def test_a_set_that_fails_is_reported_and_not_asked_for_again(client, monkeypatc
         def enqueue(self, *args):
             asked.append(args)
 
-    monkeypatch.setattr("tools.tasks.ahead", lambda task, priority: Recorder())
+    monkeypatch.setattr("tools.services.queue.ahead", lambda task, priority: Recorder())
     client.get(result_url(job), headers={"accept": "application/json"})
     client.get(result_url(job) + "view/result/")
     assert not asked  # no loop of failing tasks while the page is open

@@ -13,6 +13,7 @@ from PIL import Image
 
 from tests.tool_helpers import TOOL_URL, create_job, result_url, scene, upload_file
 from tools.models import Job
+from tools.services import storage
 from tools.services.sweep import maybe_sweep
 
 pytestmark = pytest.mark.django_db
@@ -147,7 +148,7 @@ def test_no_metadata_of_the_upload_survives_into_any_served_or_stored_file(clien
     ]
     stored = []
     for name in files_of(job):
-        if name == Job.FILES["original"]:
+        if name == storage.FILES["original"]:
             continue  # the upload as received: never served (checked above)
         with default_storage.open(f"jobs/{job.code}/{name}", "rb") as handle:
             stored.append((name, handle.read()))

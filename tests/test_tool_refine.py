@@ -207,13 +207,14 @@ def test_a_refine_task_goes_ahead_of_queued_uploads_on_the_database_backend(sett
     from django_tasks_db.models import DBTaskResult
 
     from tools import tasks
+    from tools.services import queue
     from tools.services.background_uploads import BACKGROUND_PRIORITY
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     waiting = [tasks.process_job.enqueue(str(uuid.uuid4())) for _ in range(2)]
     refine = refine_queue.enqueue_action(str(uuid.uuid4()), {"action": "use", "revision": 0})
     # A visitor's background image is decoded first of all (background_uploads.store_upload).
-    background = tasks.ahead(tasks.prepare_background, BACKGROUND_PRIORITY).enqueue("x")
+    background = queue.ahead(tasks.prepare_background, BACKGROUND_PRIORITY).enqueue("x")
     order = list(DBTaskResult.objects.ready().values_list("id", flat=True))
     expected = [background.id, refine.id, waiting[0].id, waiting[1].id]
     assert [str(i) for i in order] == expected

@@ -8,8 +8,9 @@ import pytest
 from django.core.files.storage import default_storage
 
 from tests.tool_helpers import create_job, open_image, result_url
+from tools.images import fit_site_limits
 from tools.models import job_dir
-from tools.services import metrics, rendering, renders
+from tools.services import downloads, metrics
 
 pytestmark = pytest.mark.django_db
 
@@ -36,12 +37,12 @@ def download_links(html: str) -> list[tuple[str, bool]]:
 def test_the_standard_downloads_are_made_with_the_job_and_a_click_serves_them(client):
     job = create_job(client)
     # Made by the worker with the job: each format, each subject, and the page's pictures.
-    for kind in renders.kinds(job):
+    for kind in downloads.kinds(job):
         assert len(kind_files(job, kind)) == 1, kind
     before = metrics.counters()["renders"]
     page = client.get(result_url(job)).content.decode()
     links = download_links(page)
-    assert len(links) == len(renders.kinds(job))
+    assert len(links) == len(downloads.kinds(job))
     for href, marked in links:
         # Every link marked `download` names its stored file; the file comes back, no page.
         assert marked and "?k=" in href, href
@@ -52,7 +53,7 @@ def test_the_standard_downloads_are_made_with_the_job_and_a_click_serves_them(cl
         open_image(b"".join(response))
     assert metrics.counters()["renders"] == before  # nothing rendered on a click
     # A key of another kind, or of nothing, is a 404 (never saved as the file), not a page.
-    png_key = renders.key_of(job, "png")
+    png_key = downloads.key_of(job, "png")
     assert client.get(result_url(job) + f"download/mask/?k={png_key}").status_code == 404
     assert client.get(result_url(job) + "download/png/?k=0123456789abcdef0123").status_code == 404
     assert client.get(result_url(job) + "download/png/?k=../../x").status_code == 404
@@ -92,15 +93,15 @@ def test_a_download_not_made_yet_is_not_marked_download_and_shows_a_waiting_page
     html = response.content.decode()
     assert "Preparing your download" in html
     assert f'content="2;url={result_url(job)}download/webp/?wait=1"' in html
-    assert renders.is_pending(job, "webp")
+    assert downloads.is_pending(job, "webp")
     # Once the worker made it, the refreshed page offers it (no refresh loop), by its key.
-    renders.make(str(job.code), "webp", renders.key_of(job, "webp"))
+    downloads.make(str(job.code), "webp", downloads.key_of(job, "webp"))
     ready = client.get(result_url(job) + "download/webp/?wait=1").content.decode()
     assert "Your download is ready" in ready and "http-equiv" not in ready
-    assert f"download/webp/?k={renders.key_of(job, 'webp')}" in ready
+    assert f"download/webp/?k={downloads.key_of(job, 'webp')}" in ready
     assert client.get(result_url(job) + "download/webp/")["Content-Type"] == "image/webp"
     # The whole set, as the worker makes it after a save: every link is then marked.
-    renders.make(str(job.code), renders.STANDARD, renders.key_of(job, renders.STANDARD))
+    downloads.make(str(job.code), downloads.STANDARD, downloads.key_of(job, downloads.STANDARD))
     page = client.get(result_url(job)).content.decode()
     assert all(marked and "?k=" in href for href, marked in download_links(page))
 
@@ -126,7 +127,7 @@ def test_outputs_are_capped_like_inputs(settings):
 
     settings.PIXELFORGE_MAX_PIXELS = 10_000
     settings.PIXELFORGE_MAX_SIDE = 200
-    capped = rendering.cap_pixels(Image.new("RGB", (400, 100)))
+    capped = fit_site_limits(Image.new("RGB", (400, 100)))
     assert capped.size == (200, 50)
-    capped = rendering.cap_pixels(Image.new("RGB", (150, 150)))
+    capped = fit_site_limits(Image.new("RGB", (150, 150)))
     assert capped.width * capped.height <= 10_000 and capped.size[0] == capped.size[1]

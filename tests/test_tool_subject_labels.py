@@ -17,8 +17,8 @@ from tools import pipeline
 from tools.models import Job, job_dir
 from tools.pipeline import subjects as subjects_module
 from tools.services import labels, storage
+from tools.services.compositing import open_original
 from tools.services.jobs import THUMB_SIDE, preview_of
-from tools.services.rendering import open_original
 
 pytestmark = pytest.mark.django_db
 

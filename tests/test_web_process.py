@@ -14,7 +14,7 @@ django.setup()
 from django.urls import get_resolver
 resolver = get_resolver()
 resolver.url_patterns  # imports every view module of the site and the API
-import pixelforge.wsgi, tools.views, tools.api.views, tools.services.renders, tools.tasks
+import pixelforge.wsgi, tools.views, tools.api.views, tools.services.downloads, tools.tasks
 heavy = sorted(m for m in ("onnxruntime", "pymatting", "numba") if m in __import__("sys").modules)
 print(",".join(heavy) or "none")
 """

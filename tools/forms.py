@@ -15,7 +15,7 @@ from tools.images import (
 from tools.pipeline.formats import ACCEPT_ATTR, ACCEPTED_TEXT
 from tools.pipeline.options import MAX_BLUR, MAX_MARGIN, SHADOW_RANGES
 from tools.samples import SAMPLES, SAMPLES_BY_NAME
-from tools.services.rendering import BackgroundChoice
+from tools.services.choices import BackgroundChoice
 from tools.uploads import max_upload_bytes
 
 __all__ = ["ACCEPTED_TEXT", "ACCEPT_ATTR", "max_upload_bytes"]  # the views import them from here

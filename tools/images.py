@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+import numpy as np
 from django.conf import settings
 from PIL import Image
 
 from tools import pipeline
-from tools.pipeline.decode import check_size, open_allowed, too_large, unreadable
+from tools.pipeline import strokes
+from tools.pipeline.decode import check_size, open_allowed, scaled_notice, too_large, unreadable
 
 
 def site_limits() -> pipeline.DecodeLimits:
@@ -32,6 +35,32 @@ def load_within_limits(source: bytes | BinaryIO | Path) -> Image.Image:
     return pipeline.load_image(source, limits=site_limits())
 
 
+def load_strokes(source: bytes | BinaryIO) -> np.ndarray:
+    """A stroke mask (``pipeline.strokes.load_mask``: uint8 values) within the site's limits;
+    ImageTooLarge or UnreadableImage. For the refine page and the API's keep/remove masks."""
+    limits = site_limits()
+    return strokes.load_mask(source, max_pixels=limits.max_pixels, max_side=limits.max_side)
+
+
+def fit_within(image: Image.Image, *, pixels: int, side: int | None = None) -> Image.Image:
+    """``image`` scaled down (LANCZOS) to at most ``pixels`` pixels and ``side`` px on its long
+    side, keeping its proportions; the same image when it fits already."""
+    width, height = image.size
+    side = side or max(width, height)
+    if width * height <= pixels and max(width, height) <= side:
+        return image
+    scale = min(math.sqrt(pixels / (width * height)), side / max(width, height))
+    size = (max(1, math.floor(width * scale)), max(1, math.floor(height * scale)))
+    return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+
+
+def fit_site_limits(image: Image.Image) -> Image.Image:
+    """Outputs obey the same pixel limits as inputs: a larger canvas is scaled down to fit."""
+    return fit_within(
+        image, pixels=settings.PIXELFORGE_MAX_PIXELS, side=settings.PIXELFORGE_MAX_SIDE
+    )
+
+
 @dataclass(frozen=True)
 class HeaderChecked:
     """An upload whose header was checked against the limits; a worker decodes its pixels."""
@@ -41,14 +70,7 @@ class HeaderChecked:
 
     def notice(self) -> str:
         """What to tell the visitor when the worker will scale the image down ("" if not)."""
-        if sorted(self.size) == sorted(self.source_size):
-            return ""
-        width, height = self.source_size
-        new_width, new_height = self.size
-        return (
-            f"Your {width} x {height} pixel image was scaled down to {new_width} x {new_height} "
-            "pixels to fit this site's size limit."
-        )
+        return scaled_notice(self.source_size, self.size)
 
 
 # How far from the end a complete file's last marker may sit (some cameras and editors append

@@ -91,15 +91,8 @@ class Job(models.Model):
         SITE = "site", "Web tool"
         API = "api", "HTTP API"
 
-    # Fixed file names inside the job's folder.
-    FILES = {
-        "original": "upload",  # the upload's bytes as received (validated, never served)
-        "cutout": "cutout.png",  # RGBA, full resolution
-        "alpha": "alpha.png",  # L, full resolution
-        "original_preview": "original-preview.jpg",  # long side <= PREVIEW_SIDE
-        "cutout_preview": "cutout-preview.png",
-        "background": "background.png",  # an uploaded replacement background, decoded
-    }
+    # The file fields; their names in the job's folder are in tools.services.storage.FILES.
+    FILES = ("original", "cutout", "alpha", "original_preview", "cutout_preview", "background")
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     original_name = models.CharField(max_length=255, blank=True)  # display only
@@ -123,7 +116,7 @@ class Job(models.Model):
     subjects = models.JSONField(default=list, blank=True)  # [{"index", "box", "area"}]
     render_options = models.JSONField(default=dict, blank=True)  # the last chosen background
     options_version = models.PositiveIntegerField(default=0)  # busts preview caches
-    # File names are set by tools.services.storage (jobs/<code>/<a name from FILES>).
+    # File names are set by tools.services.storage (jobs/<code>/<storage.FILES[field]>).
     original = models.FileField(blank=True)
     cutout = models.FileField(blank=True)
     alpha = models.FileField(blank=True)
@@ -183,11 +176,6 @@ class Revision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job.code} revision {self.number}"
-
-    def file_path(self, field: str) -> str:
-        """Flat names in the job's folder (rev-2-alpha.png), so deleting the job removes them."""
-        name = Job.FILES[field]
-        return f"{job_dir(self.job.code)}/rev-{self.number}-{name}"
 
 
 class Counter(models.Model):

@@ -26,7 +26,7 @@ from tests.browser.axe import axe_violations, describe_violations
 from tests.conftest import IMMEDIATE_TASKS, LOCMEM_CACHES
 from tests.tool_helpers import TOOL_URL, create_job, image_bytes, result_url
 from tools.models import Batch, Job
-from tools.services import jobs, renders
+from tools.services import downloads, jobs
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -261,5 +261,5 @@ def test_the_download_page_waits_without_reloading_then_opens_the_file(visit):
     with visit.page.expect_response(lambda r: "wait=1" in r.url and r.status == 202):
         pass  # the script asked once and the file is not ready yet
     assert visit.page.evaluate("() => window.stillHere") is True
-    renders.make(str(visit.job.code), "png", renders.key_of(visit.job, "png"))
+    downloads.make(str(visit.job.code), "png", downloads.key_of(visit.job, "png"))
     visit.page.locator("[data-download-ready]").wait_for()

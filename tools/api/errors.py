@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from django.http import JsonResponse
 
 from tools.pipeline.formats import ACCEPTED_TEXT
+from tools.services import cutouts
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,35 @@ class ApiError(Exception):
         if self.parameter:
             item["source"] = {"parameter": self.parameter}
         return item
+
+
+# The one mapping from a cut-out's failure to the API's errors: the service's kinds
+# (services/cutouts.kind_of) as codes, and the request's fields as the API's parameters.
+CODES = {
+    "too_large": "image_too_large",
+    "unreadable": "unreadable_image",
+    "invalid": "invalid_parameter",
+    "no_subject": "no_foreground",
+    "model_unavailable": "model_unavailable",
+    "cannot_process": "cannot_process",
+}
+PARAMETERS = {
+    "photo": "image_file",
+    "background": "bg_image_file",
+    "keep": "keep_mask",
+    "remove": "remove_mask",
+    "model": "model",
+}
+
+
+def from_failure(kind: str, message: str, field: str | None = None) -> ApiError:
+    """A failure of the cut-out service (stored on the job, or raised) as the API's error."""
+    return ApiError(CODES.get(kind, "cannot_process"), message, parameter=PARAMETERS.get(field))
+
+
+def image_error(exc: Exception, field: str) -> ApiError:
+    """A pipeline error about the request's ``field`` (photo, background) as the API's error."""
+    return from_failure(cutouts.kind_of(exc), str(exc), field)
 
 
 def error_response(error: ApiError) -> JsonResponse:

@@ -13,7 +13,7 @@ from django.urls import reverse
 from tools.api.errors import ERRORS, statuses
 from tools.api.openapi_schemas import schemas
 from tools.api.params import Param, declared_params
-from tools.api.service import CONTENT_TYPES
+from tools.api.results import CONTENT_TYPES
 from tools.ratelimit import parse_rate
 
 API_VERSION = "1.0.0"

@@ -7,7 +7,7 @@ come from ``errors.ERRORS`` and formats from ``service.CONTENT_TYPES``, so they 
 from __future__ import annotations
 
 from tools.api.errors import ERRORS
-from tools.api.service import CONTENT_TYPES
+from tools.api.results import CONTENT_TYPES
 
 
 def schemas() -> dict[str, object]:

@@ -20,7 +20,7 @@ from tools.pipeline.formats import ACCEPTED_TEXT, OUTPUTS
 FORMATS = tuple(OUTPUTS)
 SHADOWS = ("none", "drop", "contact")
 SIZES = ("preview", "full")
-MASK_NAMES = ("keep_mask", "remove_mask")  # brush strokes, applied by tools.api.masks
+MASK_NAMES = ("keep_mask", "remove_mask")  # brush strokes, applied by the cut-out service
 TRUE = {"true", "1", "yes", "on"}
 FALSE = {"false", "0", "no", "off"}
 Kind = Literal["file", "string", "boolean", "number"]

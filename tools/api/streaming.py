@@ -21,7 +21,7 @@ from django.core.files.storage import default_storage
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 
-from tools.api.service import Removal
+from tools.api.results import Removal
 from tools.services import storage
 
 STREAM_ABOVE_BYTES = 1024 * 1024  # smaller outputs are answered from memory

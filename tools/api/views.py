@@ -11,13 +11,13 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
 from pixelforge.public_url import absolute_url
-from tools.api import jobs as api_jobs
+from tools.api import calls, streaming
 from tools.api import openapi as openapi_doc
-from tools.api import service, streaming
 from tools.api.access import check_api_key, enforce_rate_limit, keys_required
 from tools.api.errors import ERRORS, ApiError, error_response
 from tools.api.params import declared_params
 from tools.api.parsing import parse_removal
+from tools.api.results import Removal
 from tools.models import Job
 
 log = logging.getLogger(__name__)
@@ -36,15 +36,15 @@ def remove_background(request: HttpRequest) -> HttpResponse:
     try:
         enforce_rate_limit(request)
         check_api_key(request)
-        job = api_jobs.submit(parse_removal(request))
-        if api_jobs.wants_async(request):
+        job = calls.submit(parse_removal(request))
+        if calls.wants_async(request):
             return accepted(job)
-        job = api_jobs.wait(job)
+        job = calls.wait(job)
         if job.status == Job.Status.FAILED:
-            raise api_jobs.error_of(job)
+            raise calls.error_of(job)
         if job.status != Job.Status.DONE:  # still waiting after the timeout
             return accepted(job)
-        removal = api_jobs.removal_of(job)
+        removal = calls.removal_of(job)
     except ApiError as exc:
         return error_response(exc)
     except Exception:
@@ -61,7 +61,7 @@ def remove_background(request: HttpRequest) -> HttpResponse:
 
 def accepted(job: Job) -> JsonResponse:
     """202: the job is queued; poll the status URL (Location) for its state."""
-    document = api_jobs.status_document(job)
+    document = calls.status_document(job)
     response = JsonResponse(document, status=202)
     response["Location"] = document["status_url"]
     response["Cache-Control"] = "no-store"
@@ -83,7 +83,7 @@ def job_status(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
         job = _api_job(request, code)
     except ApiError as exc:
         return error_response(exc)
-    response = JsonResponse(api_jobs.status_document(job))
+    response = JsonResponse(calls.status_document(job))
     response["Cache-Control"] = "no-store"
     return response
 
@@ -94,16 +94,16 @@ def job_result(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     try:
         job = _api_job(request, code)
         if job.status == Job.Status.FAILED:
-            raise api_jobs.error_of(job)
+            raise calls.error_of(job)
         if job.status != Job.Status.DONE:
             return accepted(job)
-        removal = api_jobs.removal_of(job)
+        removal = calls.removal_of(job)
     except ApiError as exc:
         return error_response(exc)
     return removal_response(request, removal)
 
 
-def result_headers(removal: service.Removal) -> dict[str, str]:
+def result_headers(removal: Removal) -> dict[str, str]:
     left, top, width, height = removal.foreground
     return {
         "X-Width": str(removal.width),
@@ -116,7 +116,7 @@ def result_headers(removal: service.Removal) -> dict[str, str]:
     } | scaled_header(removal)
 
 
-def scaled_header(removal: service.Removal) -> dict[str, str]:
+def scaled_header(removal: Removal) -> dict[str, str]:
     """X-Scaled-From: WIDTHxHEIGHT of the upload, only when it was scaled down to fit."""
     if removal.scaled_from is None:
         return {}
@@ -127,7 +127,7 @@ def wants_json(request: HttpRequest, content_type: str) -> bool:
     return request.get_preferred_type([content_type, "application/json"]) == "application/json"
 
 
-def removal_response(request: HttpRequest, removal: service.Removal) -> HttpResponse:
+def removal_response(request: HttpRequest, removal: Removal) -> HttpResponse:
     left, top, width, height = removal.foreground
     if wants_json(request, removal.content_type):
         document = {

@@ -96,14 +96,20 @@ class Decoded:
 
     def notice(self) -> str:
         """What to tell the person when the image was scaled down ("" when it was not)."""
-        if not self.scaled:
-            return ""
-        width, height = self.source_size
-        new_width, new_height = self.image.size
-        return (
-            f"Your {width} x {height} pixel image was scaled down to {new_width} x {new_height} "
-            "pixels to fit this site's size limit."
-        )
+        return scaled_notice(self.source_size, self.image.size)
+
+
+def scaled_notice(source_size: tuple[int, int], size: tuple[int, int]) -> str:
+    """What to tell the person when an image of ``source_size`` becomes ``size`` ("" when
+    it keeps its size): the one wording, for a decoded image and for a header checked."""
+    if sorted(size) == sorted(source_size):
+        return ""
+    width, height = source_size
+    new_width, new_height = size
+    return (
+        f"Your {width} x {height} pixel image was scaled down to {new_width} x {new_height} "
+        "pixels to fit this site's size limit."
+    )
 
 
 # What the decoders say about a damaged file (Pillow, libjpeg, libpng, libwebp, libtiff,

@@ -17,9 +17,10 @@ import time
 from django.core.cache import cache
 
 from tools import pipeline
-from tools.models import Job, job_dir
-from tools.services import storage
-from tools.services.jobs import check_disk, footprint, preview_of
+from tools.models import Job
+from tools.services import queue, storage
+from tools.services.capacity import check_disk, footprint
+from tools.services.jobs import preview_of
 
 log = logging.getLogger(__name__)
 
@@ -31,11 +32,11 @@ FAILED = "Your background image could not be used: {reason}"
 
 
 def source_path(job: Job) -> str:
-    return f"{job_dir(job.code)}/background-upload"
+    return storage.path(job, "background_upload")
 
 
 def preview_path(job: Job) -> str:
-    return f"{job_dir(job.code)}/background-preview.png"
+    return storage.path(job, "background_preview")
 
 
 BACKGROUND_PRIORITY = 100  # django-tasks' highest: ahead of refines (50) and uploads (0)
@@ -53,13 +54,11 @@ def check_room(data: bytes) -> None:
 def store_upload(job: Job, data: bytes) -> None:
     """In the web process: keep the bytes as received and queue their decoding (Busy, a 503,
     when there is no room for them: ``check_room``)."""
-    from tools import tasks
-
     check_room(data)
     cache.delete(_error_key(job))
     storage.store(source_path(job), data)
     # First in the queue where the backend orders by priority: the visitor waits for it.
-    tasks.ahead(tasks.prepare_background, BACKGROUND_PRIORITY).enqueue(str(job.code))
+    queue.enqueue("prepare_background", str(job.code), priority=BACKGROUND_PRIORITY)
 
 
 def is_pending(job: Job) -> bool:

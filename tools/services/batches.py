@@ -1,10 +1,10 @@
 """Batches: several images uploaded at once, each processed as its own job.
 
 The web process checks every file (its header only, as for one upload), makes sure all the
-good ones fit in the queue and on the disk, makes the batch's row, then submits each file
-through ``jobs.submit``. The batch page lists the jobs; "Download all" streams the cut-outs
-the workers already wrote (transparent PNG files) into one ZIP, copying bytes only: no image
-is decoded or encoded in the web process.
+good ones fit in the queue and on the disk, makes the batch's row, then submits each file to
+the cut-out service (``cutouts.submit``). The batch page lists the jobs; "Download all"
+streams the cut-outs the workers already wrote (transparent PNG files) into one ZIP, copying
+bytes only: no image is decoded or encoded in the web process.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.urls import reverse
 
 from tools.models import Batch, Job
-from tools.services import jobs, storage
+from tools.services import capacity, cutouts, jobs, storage
 from tools.services.filenames import file_stem
 
 log = logging.getLogger(__name__)
@@ -55,8 +55,8 @@ class Rejected:
 
 def check_room(files: list[Accepted]) -> None:
     """Busy (a 503 with Retry-After) unless every file fits in the queue and on the disk."""
-    footprint = sum(jobs.footprint(*f.size, f.upload.size) for f in files)
-    jobs.check_room(jobs=len(files), footprint_bytes=footprint)
+    footprint = sum(capacity.footprint(*f.size, f.upload.size) for f in files)
+    capacity.check_room(jobs=len(files), footprint_bytes=footprint)
 
 
 def create(accepted: list[Accepted], rejected: list[Rejected]) -> Batch:
@@ -67,13 +67,14 @@ def create(accepted: list[Accepted], rejected: list[Rejected]) -> Batch:
     """
     check_room(accepted)
     batch = Batch.objects.create(rejected=[_rejected(r) for r in rejected])
-    busy: jobs.Busy | None = None
+    busy: capacity.Busy | None = None
     for item in accepted:
         item.upload.seek(0)
         data = item.upload.read()  # one file in memory at a time
         try:
-            jobs.submit(data, size=item.size, filename=item.filename, batch=batch)
-        except jobs.Busy as exc:
+            request = cutouts.CutoutRequest(data, filename=item.filename)
+            cutouts.submit(request, size=item.size, batch=batch)
+        except capacity.Busy as exc:
             busy = exc
             batch.rejected.append(_rejected(Rejected(jobs.display_name(item.filename), str(exc))))
         except jobs.ServiceUnavailable:

@@ -9,13 +9,10 @@ scaled down to fit the site's limits, so a saved file never passes for the full 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from tools.models import Job
 from tools.pipeline.formats import OUTPUTS
-
-if TYPE_CHECKING:
-    from tools.services.rendering import BackgroundChoice
+from tools.services.choices import BackgroundChoice
 
 
 def file_stem(job: Job) -> str:

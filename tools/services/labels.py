@@ -3,29 +3,28 @@
 Labelling the connected regions of an alpha is the costly step of choosing subjects (about
 0.2 CPU-s at 10 MP). The worker does it once per cut-out, at full size and at preview size,
 and stores each as a SubjectMap PNG in the job's folder (a refined revision stores its own).
-Renders, subject downloads, thumbnails and the preview's subject choice read these maps.
+Renders, subject downloads, thumbnails (``save_subject_thumbs``) and the preview's subject
+choice read these maps.
 A job made before maps were stored has its alpha labelled on use, as before.
 """
 
 from __future__ import annotations
 
-import io
-
 from PIL import Image
 
 from tools import pipeline
-from tools.models import Job, job_dir
-from tools.pipeline.formats import PNG_COMPRESS_LEVEL
+from tools.models import Job
 from tools.services import storage
-from tools.services.jobs import MAX_LISTED_SUBJECTS
+from tools.services.jobs import MAX_LISTED_SUBJECTS, THUMB_SIDE, preview_of
 
-NAMES = {False: "labels.png", True: "labels-preview.png"}  # preview? -> file name
+NAMES = {False: "labels", True: "labels_preview"}  # preview? -> its name in storage.FILES
 
 
 def path_of(job: Job, *, preview: bool, revision: int | None = None) -> str:
     """The map's path: the job's current one, or revision ``revision``'s own."""
-    prefix = "" if revision is None else f"rev-{revision}-"
-    return f"{job_dir(job.code)}/{prefix}{NAMES[preview]}"
+    if revision is None:
+        return storage.path(job, NAMES[preview])
+    return storage.revision_path(job, revision, NAMES[preview])
 
 
 def listed(subject_map: pipeline.SubjectMap) -> list[dict]:
@@ -37,9 +36,7 @@ def listed(subject_map: pipeline.SubjectMap) -> list[dict]:
 
 
 def encode(subject_map: pipeline.SubjectMap) -> bytes:
-    out = io.BytesIO()
-    subject_map.to_image().save(out, "PNG", compress_level=PNG_COMPRESS_LEVEL)
-    return out.getvalue()
+    return pipeline.encode(subject_map.to_image(), "png")
 
 
 def label(
@@ -80,3 +77,19 @@ def load(job: Job, *, preview: bool) -> pipeline.SubjectMap:
     else:
         alpha = storage.open_image(job, "alpha")
     return pipeline.label_subjects(alpha)
+
+
+def save_subject_thumbs(
+    job: Job,
+    small_original: Image.Image,
+    small_cutout: Image.Image,
+    preview_map: pipeline.SubjectMap,
+) -> None:
+    """One thumbnail per listed subject, from the preview-size images and their stored map."""
+    alpha = small_cutout.getchannel("A")
+    options = pipeline.RenderOptions(crop=True)
+    for subject in job.subjects:
+        layer = small_cutout.convert("RGBA")
+        layer.putalpha(preview_map.keep(alpha, (subject["index"],)))
+        thumb = preview_of(pipeline.render(small_original, layer, options), THUMB_SIDE)
+        storage.store_png(storage.path(job, "subject_thumb", index=subject["index"]), thumb)

@@ -3,7 +3,7 @@
 Each picture (the original, the cut-out and the result with the saved choice) is kept at a few
 widths as WebP (with alpha where it has one), so the page's ``srcset`` fetches one file sized
 to the display. A set is found by its key: the original never changes, the cut-out changes with
-a refine, the result with every saved choice (``renders.key_of``). A small JSON manifest is
+a refine, the result with every saved choice (``downloads.key_of``). A small JSON manifest is
 written last and lists the widths: a set without one is not there yet. The web process only
 reads these files; it never renders a preview (tools/views/files.py).
 """
@@ -16,7 +16,7 @@ import re
 
 from PIL import Image
 
-from tools.models import Job, job_dir
+from tools.models import Job
 from tools.services import storage
 
 NAMES = ("original", "cutout", "result")
@@ -27,11 +27,11 @@ KEY = re.compile(r"^[0-9a-f]{1,40}$")
 
 
 def image_path(job: Job, name: str, key: str, width: int) -> str:
-    return f"{job_dir(job.code)}/view-{name}-{key}-{width}.webp"
+    return storage.path(job, "picture", name=name, key=key, width=width)
 
 
 def _manifest_path(job: Job, name: str, key: str) -> str:
-    return f"{job_dir(job.code)}/view-{name}-{key}.json"
+    return storage.path(job, "picture_sizes", name=name, key=key)
 
 
 def widths_for(width: int) -> list[int]:

@@ -1,6 +1,7 @@
 """Jobs from the worker side: the only code that runs the model.
 
-``run_job`` claims a queued job, reports each stage (decoding, segmenting, matting, finishing)
+``run_job`` claims a queued job, runs its request through the cut-out service's one path
+(services/cutouts.py; ``_process``), reports each stage (decoding, segmenting, matting, finishing)
 and a heartbeat while it works, and stores the results. A job deleted or cancelled meanwhile
 is noticed at the next stage; its files are discarded. A worker killed mid-job stops its
 heartbeat, and the sweep (tools/services/sweep.py) marks the job failed.
@@ -9,6 +10,7 @@ heartbeat, and the sweep (tools/services/sweep.py) marks the job failed.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import threading
 import time
@@ -17,17 +19,16 @@ from collections.abc import Iterator
 
 from django.db import connection
 from django.utils import timezone
-from PIL import Image
 
 from tools import pipeline
-from tools.images import decode_within_limits
 from tools.models import Job
-from tools.services import labels, renders, storage
+from tools.services import cutouts, downloads, labels, storage
 from tools.services.jobs import (
     MODEL_DOWN,
     STORAGE_DOWN,
     THUMB_SIDE,
     JobFailed,
+    ServiceUnavailable,
     fail,
     preview_of,
 )
@@ -111,10 +112,7 @@ def run_job(code: str | uuid.UUID) -> str:
     started = time.perf_counter()
     try:
         with heartbeat(job):
-            if job.kind == Job.Kind.API:
-                _process_api(job, tracker)
-            else:
-                _process_site(job, tracker)
+            _process(job, tracker)
             tracker.enter("")
     except Cancelled:
         log.info("Job %s was cancelled while processing", job.code)
@@ -122,9 +120,9 @@ def run_job(code: str | uuid.UUID) -> str:
         return "cancelled"
     except pipeline.ModelUnavailable as exc:
         log.error("Job %s failed: model %s unavailable: %s", job.code, job.model, exc)
-        return _fail(job, _service_message(MODEL_DOWN, job))
+        return _fail(job, _service_message(MODEL_DOWN, job), exc)
     except pipeline.PipelineError as exc:  # about the visitor's file: say what was wrong
-        return _fail(job, str(exc))
+        return _fail(job, str(exc), exc)
     except storage.StorageUnavailable as exc:
         log.error("Job %s failed: media storage %s", job.code, exc)
         return _fail(job, _service_message(STORAGE_DOWN, job))
@@ -151,12 +149,16 @@ def run_job(code: str | uuid.UUID) -> str:
 
 
 def _service_message(what: str, job: Job) -> str:
-    from tools.services.jobs import ServiceUnavailable
-
     return str(ServiceUnavailable(what, job.code))
 
 
-def _fail(job: Job, message: str) -> str:
+def _fail(job: Job, message: str, exc: Exception | None = None) -> str:
+    """Fail the job with ``message``; an API call's failure also keeps its kind and the input
+    it is about (cutouts.failure), and its own message, for the API's error codes."""
+    if exc is not None and job.kind == Job.Kind.API:
+        error = cutouts.failure(exc, job.model)
+        job.result_meta = {**job.result_meta, "error": error}
+        message = error["message"]
     if Job.objects.filter(pk=job.pk).exists():
         fail(job, message)
     else:
@@ -164,60 +166,41 @@ def _fail(job: Job, message: str) -> str:
     return Job.Status.FAILED
 
 
-def decode_stored(job: Job) -> pipeline.Decoded:
-    """The stored upload decoded within the site's limits, with the size it declares."""
-    return decode_within_limits(storage.read_bytes(job, "original"))
-
-
-def _process_site(job: Job, tracker: Tracker) -> None:
+def _process(job: Job, tracker: Tracker) -> None:
+    """The one path: the job's request decoded and cut out, then kept for the result page
+    (the site) or rendered as the one file it asks for (the API)."""
     tracker.enter("decoding")
-    decoded = decode_stored(job)
-    if decoded.scaled:  # said on the result page and in the downloads' names (filenames.py)
-        width, height = decoded.source_size  # as declared, before any EXIF turn
-        if (width > height) != (decoded.size[0] > decoded.size[1]):
-            width, height = height, width
-        job.result_meta = {**job.result_meta, "scaled_from": [width, height]}
-    image = decoded.image
-    del decoded
-    tracker.enter("segmenting")
-    result = pipeline.remove_background(image, model=job.model, on_stage=tracker.enter)
-    del image
-    tracker.enter("finishing")
+    started = time.perf_counter()
+    request = cutouts.stored_request(job)
+    decoded = cutouts.decode(request)  # its scaled_from is said on the result page, in the
+    tracker.enter("segmenting")  # downloads' names and in the API's X-Scaled-From
+    if request.output is None:
+        result = cutouts.cut_out(request, decoded.image, on_stage=tracker.enter)
+        tracker.enter("finishing")
+        _keep_for_page(job, result, decoded.scaled_from)
+        return
+    with cutouts.guard(Cancelled, storage.StorageUnavailable):
+        result = cutouts.cut_out(request, decoded.image, on_stage=tracker.enter)
+        tracker.enter("finishing")
+        output = cutouts.render_output(request, result, decoded, started=started)
+    storage.store(storage.path(job, "api_result"), output.data)
+    meta = dataclasses.asdict(output)
+    del meta["data"]
+    job.result_meta = meta
+
+
+def _keep_for_page(job: Job, result: pipeline.Cutout, scaled: tuple[int, int] | None) -> None:
+    """Store the cut-out, its previews, subjects and pictures for the result page."""
+    if scaled:  # said on the result page and in the downloads' names (filenames.py)
+        job.result_meta = {**job.result_meta, "scaled_from": list(scaled)}
     small_original, small_cutout = preview_of(result.original), preview_of(result.cutout)
     job.subjects, preview_map = labels.label(job, result.alpha, small_cutout)  # once per cut-out
     storage.save_image(job, "cutout", result.cutout)
     storage.save_image(job, "alpha", result.alpha)
     storage.save_image(job, "original_preview", small_original)
     storage.save_image(job, "cutout_preview", small_cutout)
-    renders.make_pictures(job, original=small_original, cutout=small_cutout)  # the page's
+    downloads.make_pictures(job, original=small_original, cutout=small_cutout)  # the page's
     if job.batch_id:  # the batch page lists its files with a small thumbnail each
-        storage.store(storage.thumb_path(job), _png(preview_of(small_cutout, THUMB_SIDE)))
+        storage.store_png(storage.path(job, "thumb"), preview_of(small_cutout, THUMB_SIDE))
     if len(job.subjects) > 1:
-        save_subject_thumbs(job, small_original, small_cutout, preview_map)
-
-
-def save_subject_thumbs(
-    job: Job,
-    small_original: Image.Image,
-    small_cutout: Image.Image,
-    preview_map: pipeline.SubjectMap,
-) -> None:
-    """One thumbnail per listed subject, from the preview-size images and their stored map."""
-    alpha = small_cutout.getchannel("A")
-    options = pipeline.RenderOptions(crop=True)
-    for subject in job.subjects:
-        layer = small_cutout.convert("RGBA")
-        layer.putalpha(preview_map.keep(alpha, (subject["index"],)))
-        thumb = preview_of(pipeline.render(small_original, layer, options), THUMB_SIDE)
-        storage.store(storage.subject_thumb_path(job, subject["index"]), _png(thumb))
-
-
-def _png(image: Image.Image) -> bytes:
-    return pipeline.encode(image, "png")
-
-
-def _process_api(job: Job, tracker: Tracker) -> None:
-    from tools.api import jobs as api_jobs
-
-    tracker.enter("decoding")
-    api_jobs.process(job, on_stage=tracker.enter)
+        labels.save_subject_thumbs(job, small_original, small_cutout, preview_map)

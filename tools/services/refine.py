@@ -13,23 +13,22 @@ takes well under a second, see docs/benchmarks.md) or in a task queue.
 
 from __future__ import annotations
 
-import io
 import logging
 import time
 
 import numpy as np
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from PIL import Image
 
 from tools import pipeline
-from tools.models import Job, Revision, job_dir
+from tools.images import load_strokes
+from tools.models import Job, Revision
 from tools.pipeline import refine as refine_pipeline
 from tools.pipeline import strokes
-from tools.pipeline.formats import PNG_COMPRESS_LEVEL
 from tools.services import labels, storage
+from tools.services.choices import choice_of
+from tools.services.compositing import open_original
 from tools.services.jobs import preview_of
-from tools.services.rendering import choice_of, open_original
 
 log = logging.getLogger(__name__)
 
@@ -84,22 +83,26 @@ def ensure_original(job: Job) -> Revision:
         subjects=job.subjects,
     )
     for field in Revision.FILES:
-        storage.store(revision.file_path(field), storage.read_bytes(job, field))
+        storage.store(_revision_file(revision, field), storage.read_bytes(job, field))
     labels.copy_revision(job, 0, to_revision=True)
     revision.save()
     return revision
 
 
+def _revision_file(revision: Revision, field: str) -> str:
+    return storage.revision_path(revision.job, revision.number, field)
+
+
 def _png(image: Image.Image) -> bytes:
-    out = io.BytesIO()
-    image.save(out, "PNG", compress_level=PNG_COMPRESS_LEVEL)
-    return out.getvalue()
+    return pipeline.encode(image, "png")
 
 
 def _promote(job: Job, revision: Revision, files: dict[str, bytes] | None = None) -> None:
     """Make ``revision`` current: its files become the job's, with its subjects."""
     if files is None:
-        files = {field: storage.read_path(revision.file_path(field)) for field in Revision.FILES}
+        files = {
+            field: storage.read_path(_revision_file(revision, field)) for field in Revision.FILES
+        }
     for field, data in files.items():
         storage.save_bytes(job, field, data)
     labels.copy_revision(job, revision.number, to_revision=False)
@@ -111,15 +114,13 @@ def _promote(job: Job, revision: Revision, files: dict[str, bytes] | None = None
     job.subjects = revision.subjects
     job.options_version += 1
     if len(job.subjects) > 1:
-        from tools.services.processing import save_subject_thumbs
-
         small_cutout = storage.open_image(job, "cutout_preview").convert("RGBA")
         # The stored preview, not the full-size upload decoded again for every stroke.
         small_original = storage.open_image(job, "original_preview").convert("RGB")
         if small_original.size != small_cutout.size:
             small_original = small_original.resize(small_cutout.size, Image.Resampling.LANCZOS)
         preview_map = labels.load(job, preview=True)
-        save_subject_thumbs(job, small_original, small_cutout, preview_map)
+        labels.save_subject_thumbs(job, small_original, small_cutout, preview_map)
     job.save(update_fields=[*Revision.FILES, "subjects", "render_options", "options_version"])
     job.revisions.exclude(pk=revision.pk).filter(is_current=True).update(is_current=False)
     if not revision.is_current:
@@ -213,7 +214,7 @@ def refine_job(
         "cutout_preview": _png(small_cutout),
     }
     for field, data in files.items():
-        storage.store(revision.file_path(field), data)
+        storage.store(_revision_file(revision, field), data)
     if refined.work_alpha is not None and _keeps_working(job):
         storage.store(work_alpha_path(job, number), _png(refined.work_alpha))
     revision.processing_ms = round((time.perf_counter() - started) * 1000)
@@ -244,11 +245,11 @@ def refine_job(
 
 
 def work_image_path(job: Job) -> str:
-    return f"{job_dir(job.code)}/work.png"
+    return storage.path(job, "work_image")
 
 
 def work_alpha_path(job: Job, number: int) -> str:
-    return f"{job_dir(job.code)}/rev-{number}-work-alpha.png"
+    return storage.revision_path(job, number, "work_alpha")
 
 
 def _keeps_working(job: Job) -> bool:
@@ -295,11 +296,7 @@ def decode_mask(data: bytes) -> np.ndarray:
             f"The stroke mask is larger than {MAX_MASK_BYTES // (1024 * 1024)} MB.", status=413
         )
     try:
-        return strokes.load_mask(
-            data,
-            max_pixels=settings.PIXELFORGE_MAX_PIXELS,
-            max_side=settings.PIXELFORGE_MAX_SIDE,
-        )
+        return load_strokes(data)
     except pipeline.ImageTooLarge as exc:
         raise RefineError(str(exc), status=413) from exc
     except pipeline.UnreadableImage as exc:

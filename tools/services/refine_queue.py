@@ -15,8 +15,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django_tasks import TaskResult
 
-from tools.models import Job, Revision, job_dir
-from tools.services import jobs, storage
+from tools.models import Job, Revision
+from tools.services import capacity, queue, storage
 from tools.services.refine import (
     MAX_MASK_BYTES,
     RefineError,
@@ -44,8 +44,8 @@ def _in_flight_key(code: object) -> str:
     return f"tools:refine-in-flight:{code}"
 
 
-def strokes_file(job: Job, name: str) -> str:
-    return f"{job_dir(job.code)}/{name}"
+def strokes_file(job: Job, token: str) -> str:
+    return storage.path(job, "strokes", token=token)
 
 
 def queue_action(job: Job, action: dict[str, object], strokes: bytes | None = None) -> Revision:
@@ -56,7 +56,7 @@ def queue_action(job: Job, action: dict[str, object], strokes: bytes | None = No
     "base": b} or {"action": "strokes", "base": b} with the stroke mask's bytes in ``strokes``.
     """
     if action.get("action") != "use":  # a new revision: its files count against the budget
-        jobs.check_disk(jobs.footprint(job.width, job.height, 0))
+        capacity.check_disk(capacity.footprint(job.width, job.height, 0))
     if strokes is not None and len(strokes) > MAX_MASK_BYTES:
         raise RefineError(
             f"The stroke mask is larger than {MAX_MASK_BYTES // (1024 * 1024)} MB.", status=413
@@ -79,9 +79,9 @@ def queue_action(job: Job, action: dict[str, object], strokes: bytes | None = No
 
 def _queue(job: Job, action: dict[str, object], strokes: bytes | None) -> TaskResult:
     if strokes is not None:
-        name = f"strokes-{uuid.uuid4().hex}.png"
-        storage.store(strokes_file(job, name), strokes)
-        action = {**action, "strokes": name}
+        token = uuid.uuid4().hex
+        storage.store(strokes_file(job, token), strokes)
+        action = {**action, "strokes": token}
     return enqueue_action(str(job.code), action)
 
 
@@ -112,14 +112,12 @@ def _wait(result: TaskResult) -> dict[str, object]:
 def enqueue_action(code: str, action: dict[str, object]) -> TaskResult:
     """Queue ``action`` for the worker: a visitor is waiting, so where the backend orders by
     priority (the database backend) it goes ahead of queued uploads; on RQ it goes to the
-    "urgent" queue that workers empty first (tools.tasks.ahead). After REFINES_AHEAD such in a
+    "urgent" queue that workers empty first (queue.ahead). After REFINES_AHEAD such in a
     row with no upload started meanwhile, it is queued as an upload is, behind those waiting."""
-    from tools import tasks
-
     cache.add(STREAK_KEY, 0, timeout=None)
     if cache.incr(STREAK_KEY) > REFINES_AHEAD:
-        return tasks.refine_cutout.enqueue(code, action)
-    return tasks.ahead(tasks.refine_cutout, REFINE_PRIORITY).enqueue(code, action)
+        return queue.enqueue("refine_cutout", code, action)
+    return queue.enqueue("refine_cutout", code, action, priority=REFINE_PRIORITY)
 
 
 def upload_started() -> None:

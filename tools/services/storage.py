@@ -88,27 +88,65 @@ def _replace_local(target: Path, data: bytes) -> None:
         raise
 
 
+# The file layout: every file a job has, in its folder (tools.models.job_dir), named once here.
+# Every other module asks ``path`` (or ``revision_path``); none joins a job's path itself.
+# Deleting the folder (``delete_files``) removes them all.
+FILES = {
+    # The job's own file fields (Job.FILE_FIELDS), written by save_bytes / save_image:
+    "original": "upload",  # the upload's bytes as received (validated, never served)
+    "cutout": "cutout.png",  # RGBA, full resolution: the current revision's
+    "alpha": "alpha.png",  # L, full resolution: the current revision's
+    "original_preview": "original-preview.jpg",  # long side <= jobs.PREVIEW_SIDE
+    "cutout_preview": "cutout-preview.png",
+    "background": "background.png",  # a visitor's background image, decoded (<= 8000 px)
+    # The rest, written and read through path():
+    "background_upload": "background-upload",  # its bytes as received, until a worker decodes
+    "background_preview": "background-preview.png",  # for the page's preview
+    "labels": "labels.png",  # the subjects' map, full size (services/labels.py)
+    "labels_preview": "labels-preview.png",  # and at preview size
+    "thumb": "thumb.png",  # a batch job's small cut-out, for the batch page
+    "subject_thumb": "subject-{index}.png",  # each listed subject's thumbnail
+    "download": "render-{kind}-{key}",  # a made download (services/downloads.py)
+    "picture": "view-{name}-{key}-{width}.webp",  # the page's pictures (services/previews.py)
+    "picture_sizes": "view-{name}-{key}.json",  # their widths, written last
+    "work_image": "work.png",  # the photo at the refine's working size (services/refine.py)
+    "work_alpha": "work-alpha.png",  # a revision's alpha at that size (always per revision)
+    "strokes": "strokes-{token}.png",  # a refine's stroke mask, until the worker reads it
+    "keep_mask": "keep-mask",  # an API call's strokes, as received
+    "remove_mask": "remove-mask",
+    "api_result": "api-result",  # an API call's output, streamed by the web process
+}
+REVISION_PREFIX = "rev-{number}-"  # a revision's own copy of a file: rev-2-alpha.png
+
+
+def path(job: Job | uuid.UUID | str, name: str, /, **parts: object) -> str:
+    """The storage path of the job's file ``name`` (a key of FILES, with its ``parts``)."""
+    code = job.code if isinstance(job, Job) else job
+    return f"{job_dir(code)}/{FILES[name].format(**parts)}"
+
+
+def revision_path(job: Job, number: int, name: str) -> str:
+    """Revision ``number``'s own copy of the job's file ``name`` (flat in the job's folder)."""
+    return f"{job_dir(job.code)}/{REVISION_PREFIX.format(number=number)}{FILES[name]}"
+
+
+def store_png(path: str, image: Image.Image) -> str:
+    """Store ``image`` at ``path`` as PNG (no metadata; the pipeline's one PNG encoder)."""
+    return store(path, encode(image, "png"))
+
+
 def save_bytes(job: Job, field: str, data: bytes) -> None:
     """Store ``data`` as the job's ``field`` file (replacing any previous one)."""
     current = getattr(job, field)
-    path = f"{job_dir(job.code)}/{Job.FILES[field]}"
-    if current and current.name != path:  # a file of an older layout: it goes
+    target = path(job, field)
+    if current and current.name != target:  # a file of an older layout: it goes
         delete_path(current.name)
-    current.name = store(path, data)
-
-
-def subject_thumb_path(job: Job, index: int) -> str:
-    return f"{job_dir(job.code)}/subject-{index}.png"
-
-
-def thumb_path(job: Job) -> str:
-    """A small cut-out for the batch page (made for the jobs of a batch only)."""
-    return f"{job_dir(job.code)}/thumb.png"
+    current.name = store(target, data)
 
 
 def save_image(job: Job, field: str, image: Image.Image) -> None:
     """Store an image as the job's ``field`` file, encoded without any metadata."""
-    fmt = "jpg" if Job.FILES[field].endswith(".jpg") else "png"
+    fmt = "jpg" if FILES[field].endswith(".jpg") else "png"
     save_bytes(job, field, encode(image, fmt, quality=88))
 
 

@@ -46,7 +46,7 @@ def is_kept(index: int, form: object) -> bool:
 def download_buttons(job: object, choice: object, files: dict | None = None) -> dict:
     """The four download buttons, each labelled with what its file shows for ``choice``;
     with ``files`` (views.result.files_document) each links to its stored file once made."""
-    from tools.services.rendering import DOWNLOAD_LABELS
+    from tools.services.downloads import DOWNLOAD_LABELS
 
     names = {"png": "PNG", "webp": "WebP", "jpg": "JPEG", "mask": "Mask"}
     buttons = [

@@ -17,7 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from tools.services import batches, storage
-from tools.services.rendering import Download
+from tools.services.downloads import Download
 from tools.views.access import get_batch_job_or_404, get_batch_or_404
 from tools.views.files import FILE_POLICY, _respond
 from tools.views.guards import unavailable_as_503, wants_json
@@ -65,7 +65,7 @@ def batch_zip(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
 @unavailable_as_503
 def batch_thumb(request: HttpRequest, code: uuid.UUID, job: uuid.UUID) -> HttpResponse:
     found = get_batch_job_or_404(get_batch_or_404(request, code), job)
-    path = storage.thumb_path(found)
+    path = storage.path(found, "thumb")
     if not storage.exists(path):
         raise Http404("No thumbnail for this result.")
     data = storage.read_path(path)

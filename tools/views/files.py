@@ -12,8 +12,8 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
 from tools import pipeline
-from tools.services import jobs, previews, rendering, renders, storage
-from tools.services.rendering import Download
+from tools.services import capacity, compositing, downloads, previews, storage
+from tools.services.downloads import Download
 from tools.views.access import get_job_or_404
 from tools.views.guards import render_limit, unavailable_as_503
 
@@ -34,10 +34,10 @@ class Stored:
 def _find(job, kind: str, key: str | None = None) -> Stored | None:
     """The stored download for ``key`` (a choice's, current or earlier; by default the
     current choice's), or None."""
-    path = renders.path_of(job, kind, key or renders.key_of(job, kind))
+    path = downloads.path_of(job, kind, key or downloads.key_of(job, kind))
     if not storage.exists(path):
         return None
-    return Stored(path, *renders.describe(job, kind))
+    return Stored(path, *downloads.describe(job, kind))
 
 
 def _headers(response: HttpResponse, filename: str, *, attachment: bool, cache: str) -> None:
@@ -105,11 +105,11 @@ def image(request: HttpRequest, code: uuid.UUID, kind: str) -> HttpResponse:
             data = storage.read_bytes(job, "cutout_preview")
             download = Download(data, "image/png", "cutout.png")
             return _respond(download, attachment=False, cache="private, no-cache")  # refinable
-        return _inline_png(rendering.kept_cutout(job, keep, preview=True), "cutout.png")
+        return _inline_png(compositing.kept_cutout(job, keep, preview=True), "cutout.png")
     if kind == "result":
         return _current_result(job)
     if kind == "background" and job.background:
-        return _inline_png(rendering.background_preview(job), "background.png")
+        return _inline_png(compositing.background_preview(job), "background.png")
     raise Http404("No such image")
 
 
@@ -128,10 +128,10 @@ def _picture(job, name: str, key: str, width: str) -> HttpResponse:
 def _current_result(job) -> HttpResponse:
     """The result for the saved choice, largest stored width; while a worker makes it, the
     bare cut-out and no caching (the page shows the picture being made)."""
-    keys = renders.picture_keys(job)
+    keys = downloads.picture_keys(job)
     sizes = previews.sizes(job, "result", keys["result"])
     if sizes is None:
-        renders.request_standard(job)
+        downloads.request_standard(job)
         data = storage.read_bytes(job, "cutout_preview")
         return _respond(
             Download(data, "image/png", "cutout.png"), attachment=False, cache="no-store"
@@ -151,7 +151,7 @@ def _wait_for(job, kind: str) -> Stored | None:
     while time.monotonic() < deadline:
         time.sleep(HOLD_POLL)
         found = _find(job, kind)
-        if found is not None or not renders.is_pending(job, kind):
+        if found is not None or not downloads.is_pending(job, kind):
             return found
     return None
 
@@ -165,21 +165,23 @@ def _download(request: HttpRequest, job, kind: str) -> HttpResponse:
     context = {"job": job, "url": request.path, "refresh": WAIT_REFRESH_SECONDS}
     if found is not None:
         if request.GET.get("wait"):  # the waiting page's refresh: say it is ready, no loop
-            key = renders.key_of(job, kind)
+            key = downloads.key_of(job, kind)
             context.update(ready=True, filename=found.filename, key=key)
             return render(request, "tools/download_wait.html", context)
         return _stream(found, attachment=True, cache="private, no-store")
-    if not renders.is_pending(job, kind):
-        jobs.check_disk(jobs.footprint(job.width, job.height, 0))  # Busy: a 503, as an upload
+    if not downloads.is_pending(job, kind):
+        capacity.check_disk(
+            capacity.footprint(job.width, job.height, 0)
+        )  # Busy: a 503, as an upload
         limited = render_limit(request)
         if limited is not None:
             return limited
-    error = renders.request(job, kind)
+    error = downloads.request(job, kind)
     if not error and not request.GET.get("wait"):
         found = _wait_for(job, kind)
         if found is not None:
             return _stream(found, attachment=True, cache="private, no-store")
-        error = renders.request(job, kind)  # reports a failure that happened meanwhile
+        error = downloads.request(job, kind)  # reports a failure that happened meanwhile
     if error:
         return render(request, "tools/download_wait.html", {**context, "error": error}, status=422)
     response = render(request, "tools/download_wait.html", context, status=202)
@@ -202,7 +204,7 @@ def _stored(job, kind: str, key: str) -> HttpResponse:
 @unavailable_as_503
 def download(request: HttpRequest, code: uuid.UUID, fmt: str) -> HttpResponse:
     job = get_job_or_404(request, code)
-    if fmt not in rendering.FORMATS:
+    if fmt not in downloads.FORMATS:
         raise Http404("No such format")
     return _download(request, job, fmt)
 
@@ -226,7 +228,7 @@ def subject_thumb(request: HttpRequest, code: uuid.UUID, index: int) -> HttpResp
     job = get_job_or_404(request, code)
     if len(job.subjects) < 2:  # thumbnails are made only to choose among several subjects
         raise Http404("No subject thumbnails for this job")
-    path = storage.subject_thumb_path(job, _subject_index(job, index))
+    path = storage.path(job, "subject_thumb", index=_subject_index(job, index))
     data = storage.read_path(path)
     download = Download(data, "image/png", f"subject-{index + 1}.png")
     return _respond(download, attachment=False, cache="private, no-cache")  # refinable

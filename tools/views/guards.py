@@ -16,7 +16,8 @@ from django.shortcuts import render
 
 from tools.ratelimit import check_setting_rate
 from tools.services import metrics
-from tools.services.jobs import Busy, ServiceUnavailable
+from tools.services.capacity import Busy
+from tools.services.jobs import ServiceUnavailable
 from tools.services.storage import StorageUnavailable
 
 log = logging.getLogger(__name__)

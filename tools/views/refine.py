@@ -18,7 +18,7 @@ from tools.ratelimit import check_setting_rate
 from tools.refine_forms import RefineForm, RefineRequest
 from tools.services import refine as service
 from tools.services import refine_queue
-from tools.services.rendering import choice_of
+from tools.services.choices import choice_of
 from tools.uploads import cap_uploads, oversize_fields
 from tools.views.access import get_job_or_404
 from tools.views.guards import too_many_requests, unavailable_as_503, wants_json

@@ -17,7 +17,7 @@ from tools import pipeline
 from tools.backgrounds import BACKGROUNDS
 from tools.forms import ACCEPT_ATTR, COLOR_PRESETS, BackgroundForm, max_upload_bytes
 from tools.models import Job
-from tools.services import background_uploads, jobs, rendering, renders
+from tools.services import background_uploads, choices, downloads, estimates, jobs
 from tools.uploads import cap_uploads, oversize_fields, unreadable_body
 from tools.views.access import get_job_or_404
 from tools.views.guards import rate_limited_renders, unavailable_as_503, wants_json
@@ -29,7 +29,7 @@ def _page(request: HttpRequest, job, form: BackgroundForm, *, status: int = 200)
     if wants_json(request) and status != 200:
         errors = {name: [str(e) for e in errs] for name, errs in form.errors.items()}
         return JsonResponse({"errors": errors}, status=status)
-    choice = rendering.choice_of(job)
+    choice = choices.choice_of(job)
     files = files_document(job)
     context = {
         "job": job,
@@ -58,8 +58,8 @@ def files_document(job: Job) -> dict:
     them: each picture's srcset once a worker made it, each download's URL (with the stored
     file's key once it is there: only such a link is marked `download`). Asks a worker for
     whatever is missing."""
-    current = renders.state(job)
-    renders.request_standard(job, current)
+    current = downloads.state(job)
+    downloads.request_standard(job, current)
     pictures = {}
     for name, picture in current["pictures"].items():
         if not picture["sizes"]:
@@ -75,9 +75,9 @@ def files_document(job: Job) -> dict:
             "width": urls[-1][1],
             "height": urls[-1][2],
         }
-    if pictures["result"]["ready"] and rendering.choice_of(job) == rendering.BackgroundChoice():
+    if pictures["result"]["ready"] and choices.choice_of(job) == choices.BackgroundChoice():
         pictures["cutout"] = pictures["result"]  # the same pixels: the page fetches them once
-    downloads = {}
+    links = {}
     for kind, file in current["downloads"].items():
         if kind.startswith("subject-"):
             index = int(kind.removeprefix("subject-"))
@@ -85,13 +85,13 @@ def files_document(job: Job) -> dict:
         else:
             base = reverse("tools:download", kwargs={"code": job.code, "fmt": kind})
         url = f"{base}?k={file['key']}" if file["ready"] else base
-        downloads[kind] = {"ready": file["ready"], "url": url, "error": file["error"]}
-    complete = renders.complete(current)
-    failed = not complete and renders.failed(job)
+        links[kind] = {"ready": file["ready"], "url": url, "error": file["error"]}
+    complete = downloads.complete(current)
+    failed = not complete and downloads.failed(job)
     return {
         "version": job.options_version,
         "pictures": pictures,
-        "downloads": downloads,
+        "downloads": links,
         "complete": complete,
         "failed": failed,
     }
@@ -105,7 +105,7 @@ def _waiting(request: HttpRequest, job: Job) -> HttpResponse:
     updating itself (tool.js polls the status URL; a meta refresh without JavaScript)."""
     context = {
         "job": job,
-        "progress": jobs.progress(job),
+        "progress": estimates.progress(job),
         "stages": Job.Stage.choices,
         "refresh": POLL_SECONDS if job.status != Job.Status.FAILED else None,
     }
@@ -120,7 +120,7 @@ def result(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
         cap_uploads(request, max_upload_bytes())
         if problem := unreadable_body(request):
             job = get_job_or_404(request, code)
-            choice = rendering.choice_of(job)
+            choice = choices.choice_of(job)
             form = BackgroundForm.unread(problem, choice=choice, subjects=job.subjects)
             return _page(request, job, form, status=400)
     return _result(request, code)
@@ -132,7 +132,7 @@ def _result(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
     if job.status != Job.Status.DONE:
         return _waiting(request, job)
     if request.method != "POST":
-        choice = rendering.choice_of(job)
+        choice = choices.choice_of(job)
         if error := background_uploads.take_error(job):  # found after the POST had answered
             form = BackgroundForm.unread(error, choice=choice, subjects=job.subjects)
             return _page(request, job, form)
@@ -147,13 +147,13 @@ def _result(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
         request.POST,
         request.FILES,
         subjects=job.subjects,
-        saved=rendering.choice_of(job),
+        saved=choices.choice_of(job),
         oversize=oversize_fields(request),
     )
     if not form.is_valid():
         return _page(request, job, form, status=422)
     try:
-        rendering.save_choice(job, form.choice(), bg_upload=form.cleaned_data["bg_image"])
+        choices.save_choice(job, form.choice(), bg_upload=form.cleaned_data["bg_image"])
     except (ValueError, pipeline.PipelineError) as exc:
         form.add_error(None, str(exc))
         return _page(request, job, form, status=422)
@@ -163,7 +163,7 @@ def _result(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
         job.refresh_from_db()
         form.add_error("bg_image", error)
         return _page(request, job, form, status=422)
-    renders.request_standard(job)  # a worker makes the new pictures and downloads at once
+    downloads.request_standard(job)  # a worker makes the new pictures and downloads at once
     if wants_json(request):
         return JsonResponse(files_document(job))
     return redirect(reverse("tools:result", kwargs={"code": job.code}) + "#preview")
@@ -187,4 +187,4 @@ def delete(request: HttpRequest, code: uuid.UUID) -> HttpResponse:
 def status(request: HttpRequest, code: uuid.UUID) -> JsonResponse:
     """The job's state as JSON, for the waiting page's script (and anyone polling)."""
     job = get_job_or_404(request, code, done=False)
-    return JsonResponse(jobs.status_document(job))
+    return JsonResponse(estimates.status_document(job))

@@ -17,8 +17,8 @@ from django.views.decorators.http import require_POST
 from tools.forms import SampleForm, UploadForm, max_upload_bytes, upload_form_context
 from tools.models import Job
 from tools.samples import SAMPLES, SAMPLES_BY_NAME
-from tools.services import batches
-from tools.services.jobs import display_name, submit
+from tools.services import batches, cutouts
+from tools.services.jobs import display_name
 from tools.uploads import body_problem, cap_uploads, oversize_fields, oversize_files
 from tools.views.guards import charge_uploads, rate_limited_uploads, unavailable_as_503, wants_json
 
@@ -52,7 +52,7 @@ def _queue(
     request: HttpRequest, data: bytes, size: tuple[int, int], filename: str, notice: str = ""
 ) -> HttpResponse:
     """Queue the validated upload for a worker and answer at once: the result page waits."""
-    job = submit(data, size=size, filename=filename)
+    job = cutouts.submit(cutouts.CutoutRequest(data, filename=filename), size=size)
     if notice:
         messages.info(request, notice)  # shown on the result page
     if wants_json(request):

@@ -1,7 +1,9 @@
 """python manage.py removebg INPUT... : cut out the subject of each photo from the command line.
 
-Each model is loaded once for all inputs. Inputs and the background image are decoded within the
-site's limits (PIXELFORGE_MAX_*): larger images are scaled down, with a note. A bad input, or any
+Each input is a request to the cut-out service (tools/services/cutouts.py), run in this process
+by the same steps a worker runs for the API. Each model is loaded once for all inputs. Inputs
+and the background image are decoded within the site's limits (PIXELFORGE_MAX_*): larger
+images are scaled down, with a note. A bad input, or any
 failure while processing one, is reported by name and the rest still run; the command fails
 (non-zero exit) at the end if any input failed.
 """
@@ -20,7 +22,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from tools import pipeline
 from tools.apps import configure_pipeline
-from tools.images import decode_within_limits, load_within_limits
+from tools.images import load_within_limits
+from tools.services import cutouts
 
 log = logging.getLogger(__name__)
 
@@ -98,18 +101,22 @@ class Command(BaseCommand):
                 bg_image = load_within_limits(options["bg_image"])
             except (OSError, pipeline.PipelineError) as exc:
                 raise CommandError(f"--bg-image {options['bg_image']}: {exc}") from exc
-        try:
-            render_options = pipeline.build_render_options(
-                bg_color=options["bg_color"],
-                bg_image=bg_image,
-                blur=options["blur"],
-                crop=options["crop"],
-                margin=options["margin"],
-                shadow=options["shadow"],
-                shadow_angle=options["shadow_angle"],
-                shadow_length=options["shadow_length"],
-                shadow_softness=options["shadow_softness"],
+        output = cutouts.Output(
+            format="mask" if options["mask"] else "png",
+            bg_color=options["bg_color"],
+            blur=options["blur"],
+            crop=options["crop"],
+            margin=pipeline.Margin(options["margin"]),
+            shadow=options["shadow"] or "none",
+            keep_alpha=True,  # the command always writes RGBA (or a mask's L) PNG files
+            allow_empty=True,  # and writes what is left, even nothing
+        )
+        try:  # every option checked before any photo is processed
+            style = pipeline.build_drop_style(
+                options["shadow_angle"], options["shadow_length"], options["shadow_softness"]
             )
+            output = dataclasses.replace(output, shadow_style=style)
+            cutouts.output_options(output, bg_image, options["margin"])
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         out_dir: Path = options["out_dir"] or Path.cwd()
@@ -118,9 +125,19 @@ class Command(BaseCommand):
             started = time.perf_counter()
             target = options["output"] or out_dir / f"{source.stem}.png"
             prefix = f"[{number}/{len(inputs)}] {source.name}"
+            request = cutouts.CutoutRequest(
+                source,
+                filename=source.name,
+                model=options["model"],
+                matting=not options["no_matting"],
+                background=bg_image,
+                output=output,
+            )
             try:
-                data = self.process(source, render_options, options, prefix)
-                write_atomically(target, data)
+                result, note = cutouts.run(request)
+                if note:
+                    self.stderr.write(f"{prefix} note: {note}")
+                write_atomically(target, result.data)
             except pipeline.ModelUnavailable as exc:
                 raise CommandError(str(exc)) from exc
             except (pipeline.PipelineError, OSError) as exc:
@@ -137,24 +154,3 @@ class Command(BaseCommand):
         if failed:
             raise CommandError(f"{len(failed)} of {len(inputs)} failed: {', '.join(failed)}")
         self.stdout.write(self.style.SUCCESS(f"{done} image(s) done"))
-
-    def process(
-        self,
-        source: Path,
-        render_options: pipeline.RenderOptions,
-        options: dict[str, Any],
-        prefix: str,
-    ) -> bytes:
-        decoded = decode_within_limits(source)
-        if decoded.scaled:
-            self.stderr.write(f"{prefix} note: {decoded.notice()}")
-        image = decoded.image
-        result = pipeline.remove_background(
-            image, model=options["model"], matting=not options["no_matting"]
-        )
-        if options["mask"]:  # the subject's alpha, framed as the image would be
-            mask_options = dataclasses.replace(
-                render_options, bg_color=None, bg_image=None, blur=0.0, subject_only=True
-            )
-            return pipeline.encode(pipeline.render(image, result.cutout, mask_options), "mask")
-        return pipeline.encode(pipeline.render(image, result.cutout, render_options), "png")

@@ -76,7 +76,7 @@ class Command(BaseCommand):
             elif backend == "rq":
                 # SimpleWorker runs jobs in this process, so the model session is loaded once
                 # per worker instead of once per job in a forked work horse. RQ takes its
-                # queues in order: "urgent" (tools.tasks.ahead) before "default".
+                # queues in order: "urgent" (tools.services.queue.ahead) before "default".
                 call_command(
                     "rqworker",
                     "urgent",

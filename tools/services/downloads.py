@@ -13,11 +13,25 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from dataclasses import dataclass
 
 from django.core.cache import cache
 
-from tools.models import Job, job_dir
-from tools.services import counters, filenames, metrics, previews, rendering, storage
+from tools import pipeline
+from tools.images import fit_site_limits
+from tools.models import Job
+from tools.pipeline.formats import OUTPUTS
+from tools.services import (
+    choices,
+    compositing,
+    counters,
+    filenames,
+    labels,
+    metrics,
+    previews,
+    queue,
+    storage,
+)
 
 log = logging.getLogger(__name__)
 
@@ -28,14 +42,79 @@ STANDARD_PRIORITY = 60  # ahead of refines (50) and uploads (0): a visitor waits
 ORIGINAL_KEY = "0"  # the original's pictures never change
 FAILED_MESSAGE = "This download could not be made. Please try again, or change the settings."
 
+FORMATS = OUTPUTS  # url name -> output format (content type, extension)
+
+
+WHITE = (255, 255, 255)
+
+# What each download shows for each background mode: the page's labels (kept up to date by
+# tool.js as the visitor changes the mode) say exactly what the file will be.
+DOWNLOAD_LABELS = {
+    "png": {
+        "none": "transparent",
+        "color": "on your colour",
+        "image": "on your image",
+        "blur": "on the blurred photo",
+    },
+    "webp": {
+        "none": "transparent, smaller",
+        "color": "smaller",
+        "image": "smaller",
+        "blur": "smaller",
+    },
+    "jpg": {
+        "none": "on white",
+        "color": "on your colour",
+        "image": "on your image",
+        "blur": "on the blurred photo",
+    },
+    "mask": {"none": "alpha", "color": "alpha", "image": "alpha", "blur": "alpha"},
+}
+
+
+def jpeg_background(choice: choices.BackgroundChoice) -> tuple[int, int, int]:
+    """JPEG has no alpha: a transparent result is flattened on white, as the page says."""
+    return choice.rgb if choice.background == "color" else WHITE
+
+
+@dataclass(frozen=True)
+class Download:
+    data: bytes
+    content_type: str
+    filename: str
+
+
+def download(job: Job, fmt: str) -> Download:
+    """The full-resolution file in ``fmt`` (a key of FORMATS) with the saved choice applied.
+
+    Runs in a worker, once per option set (``make``)."""
+    output = FORMATS[fmt]
+    choice = choices.choice_of(job)
+    image = compositing.render_choice(job, choice, preview=False, background=fmt != "mask")
+    image = fit_site_limits(image)
+    data = pipeline.encode(image, fmt, background=jpeg_background(choice))
+    return Download(data, output.content_type, filenames.download_name(job, fmt, choice))
+
+
+def subject_download(job: Job, index: int) -> Download:
+    """One subject on its own: cropped, transparent PNG at full resolution."""
+    options = pipeline.RenderOptions(crop=True)
+    original = compositing.open_original(job)
+    cutout = storage.open_image(job, "cutout").convert("RGBA")
+    cutout.putalpha(labels.load(job, preview=False).keep(cutout.getchannel("A"), (index,)))
+    image = fit_site_limits(pipeline.render(original, cutout, options))
+    data = pipeline.encode(image, "png")
+    name = filenames.download_name(job, f"subject-{index}", choices.choice_of(job))
+    return Download(data, "image/png", name)
+
 
 def kinds(job: Job) -> list[str]:
     """Every download of the job, PNG first: the button most visitors press."""
-    return [*rendering.FORMATS, *(f"subject-{s['index']}" for s in job.subjects)]
+    return [*FORMATS, *(f"subject-{s['index']}" for s in job.subjects)]
 
 
 def key_of(job: Job, kind: str) -> str:
-    choice = rendering.choice_of(job).to_saved()
+    choice = choices.choice_of(job).to_saved()
     if kind.startswith("subject-") or kind == "cutout":
         choice = {}  # a subject on its own (or the bare cut-out) ignores the background choice
     if choice.get("background") == "image":
@@ -50,7 +129,7 @@ def key_of(job: Job, kind: str) -> str:
 
 def path_of(job: Job, kind: str, key: str) -> str:
     # The kind is in the name: a key of one kind asked for as another finds nothing.
-    return f"{job_dir(job.code)}/render-{kind}-{key}"
+    return storage.path(job, "download", kind=kind, key=key)
 
 
 def _marker(job: Job, key: str) -> str:
@@ -63,10 +142,10 @@ def _error_key(job: Job, key: str) -> str:
 
 def describe(job: Job, kind: str) -> tuple[str, str]:
     """(content type, file name) of a download."""
-    name = filenames.download_name(job, kind, rendering.choice_of(job))
+    name = filenames.download_name(job, kind, choices.choice_of(job))
     if kind.startswith("subject-"):
         return "image/png", name
-    return rendering.FORMATS[kind].content_type, name
+    return FORMATS[kind].content_type, name
 
 
 def is_pending(job: Job, kind: str) -> bool:
@@ -75,8 +154,6 @@ def is_pending(job: Job, kind: str) -> bool:
 
 def request(job: Job, kind: str) -> str | None:
     """Ask a worker for the download (once); None while it is pending, or an error message."""
-    from tools import tasks
-
     key = key_of(job, kind)
     error = cache.get(_error_key(job, key))
     if error:
@@ -84,7 +161,7 @@ def request(job: Job, kind: str) -> str | None:
         counters.release(_marker(job, key))
         return error
     if counters.acquire(_marker(job, key), PENDING_SECONDS):  # one render per choice
-        tasks.render_download.enqueue(str(job.code), kind, key)
+        queue.enqueue("render_download", str(job.code), kind, key)
     return None
 
 
@@ -121,8 +198,8 @@ def make(code: str, kind: str, key: str) -> str:
 
 def render_bytes(job: Job, kind: str) -> bytes:
     if kind.startswith("subject-"):
-        return rendering.subject_download(job, int(kind.removeprefix("subject-"))).data
-    return rendering.download(job, kind).data
+        return subject_download(job, int(kind.removeprefix("subject-"))).data
+    return download(job, kind).data
 
 
 # The standard set -------------------------------------------------------------------------
@@ -166,16 +243,13 @@ def failed(job: Job) -> bool:
 
 def request_standard(job: Job, current: dict | None = None) -> None:
     """Ask a worker (once) for whatever of the standard set the current choice still lacks."""
-    from tools import tasks
-
     if complete(current or state(job)):
         return
     key = key_of(job, STANDARD)
     if failed(job):
         return
     if counters.acquire(_marker(job, key), PENDING_SECONDS):
-        queued = tasks.ahead(tasks.render_download, STANDARD_PRIORITY)
-        queued.enqueue(str(job.code), STANDARD, key)
+        queue.enqueue("render_download", str(job.code), STANDARD, key, priority=STANDARD_PRIORITY)
 
 
 def make_pictures(job: Job, *, original=None, cutout=None) -> None:
@@ -190,10 +264,10 @@ def make_pictures(job: Job, *, original=None, cutout=None) -> None:
         previews.store(job, "cutout", keys["cutout"], image)
     if previews.sizes(job, "result", keys["result"]) is not None:
         return
-    if rendering.choice_of(job) == rendering.BackgroundChoice():  # the bare cut-out
+    if choices.choice_of(job) == choices.BackgroundChoice():  # the bare cut-out
         previews.copy(job, "cutout", keys["cutout"], "result", keys["result"])
     else:
-        previews.store(job, "result", keys["result"], rendering.render_preview(job))
+        previews.store(job, "result", keys["result"], compositing.render_preview(job))
 
 
 def make_standard(job: Job) -> str:
