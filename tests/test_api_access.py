@@ -125,7 +125,7 @@ def test_forwarded_addresses_count_only_behind_a_trusted_proxy(client, settings)
 
 
 def test_bad_settings_fail_the_system_checks(settings):
-    from tools.api.checks import check_api_settings
+    from tools.checks import check_api_settings
 
     settings.DEBUG = True  # the tests' memory cache is fine for development
     assert check_api_settings() == []

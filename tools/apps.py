@@ -7,8 +7,7 @@ class ToolsConfig(AppConfig):
     verbose_name = "Background removal tool"
 
     def ready(self) -> None:
-        from tools import checks as tool_checks  # noqa: F401  (upload rate, model file)
-        from tools.api import checks  # noqa: F401  (registers the API's system checks)
+        from tools import checks  # noqa: F401  (registers the tool's system checks)
 
 
 def configure_pipeline() -> None:
