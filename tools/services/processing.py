@@ -185,10 +185,14 @@ def _process_site(job: Job, tracker: Tracker) -> None:
     tracker.enter("finishing")
     small_original, small_cutout = preview_of(result.original), preview_of(result.cutout)
     job.subjects, preview_map = labels.label(job, result.alpha, small_cutout)  # once per cut-out
-    storage.save_image(job, "cutout", result.cutout)
+    cutout_png = _png(result.cutout)
+    storage.save_bytes(job, "cutout", cutout_png)
     storage.save_image(job, "alpha", result.alpha)
     storage.save_image(job, "original_preview", small_original)
-    storage.save_image(job, "cutout_preview", small_cutout)
+    if small_cutout is result.cutout:  # it fits the preview size: the same file, encoded once
+        storage.save_bytes(job, "cutout_preview", cutout_png)
+    else:
+        storage.save_image(job, "cutout_preview", small_cutout)
     renders.make_pictures(job, original=small_original, cutout=small_cutout)  # the page's
     if job.batch_id:  # the batch page lists its files with a small thumbnail each
         storage.store(storage.thumb_path(job), _png(preview_of(small_cutout, THUMB_SIDE)))
