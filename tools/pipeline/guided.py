@@ -21,7 +21,7 @@ def box(values: np.ndarray, radius: int) -> np.ndarray:
     if radius > SUM_RADIUS:
         size = (2 * radius + 1, 2 * radius + 1) + (1,) * (values.ndim - 2)
         return uniform_filter(values, size=size, mode="nearest")
-    out = values.astype(np.float32)
+    out = values.astype(np.result_type(values.dtype, np.float32))  # float64 stays float64
     for axis in (0, 1):
         out = _window_sum(out, radius, axis)
     out *= np.float32(1 / (2 * radius + 1) ** 2)
