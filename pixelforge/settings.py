@@ -234,8 +234,9 @@ PIXELFORGE_DEFAULT_MODEL = env_str("PIXELFORGE_DEFAULT_MODEL", "isnet-int8")
 # Where visitors get this instance's source code (AGPL-3.0 section 13); shown on /licences/.
 PIXELFORGE_SOURCE_URL = env_str("PIXELFORGE_SOURCE_URL", "")
 PIXELFORGE_ONNX_THREADS = env_int("PIXELFORGE_ONNX_THREADS", 0, minimum=0)  # 0 = onnxruntime's
-# Threads per `manage.py worker` for onnxruntime (unless PIXELFORGE_ONNX_THREADS), numba and
-# OpenMP: 1 suits one worker per core (docs/benchmarks.md, "Worker threads"); 0 = the libraries'.
+# Numba and OpenMP threads per `manage.py worker`: 1 suits one worker per core; 0 = the
+# libraries'. Onnxruntime keeps one thread per core unless PIXELFORGE_ONNX_THREADS (its threads
+# do not spin, so a lone job uses both cores; docs/benchmarks.md, "Speed (issue 18)").
 PIXELFORGE_WORKER_THREADS = env_int("PIXELFORGE_WORKER_THREADS", 1, minimum=0)
 PIXELFORGE_RESULT_RETENTION_MINUTES = env_int("PIXELFORGE_RESULT_RETENTION_MINUTES", 60, minimum=1)
 # How often the worker sweeps: expired jobs, stale and failed jobs' files, folders without a row.

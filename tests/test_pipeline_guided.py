@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from tools.pipeline.guided import STRIP_ROWS, box, guided_upsample, upsample_delta
+from tools.pipeline.guided import (
+    STRIP_ROWS,
+    box,
+    guided_coefficients,
+    guided_upsample,
+    upsample_delta,
+)
 
 
 def to_float(image: Image.Image) -> np.ndarray:
@@ -83,3 +89,50 @@ def test_upsample_delta_keeps_the_full_image_where_nothing_changed_and_adds_the_
     lifted = brighter - np.asarray(full).astype(int)
     unclipped = np.asarray(full) < 200
     assert np.abs(lifted[unclipped] - 26).max() <= 1  # 0.1 * 255, rounded
+
+
+def test_box_matches_the_window_mean_for_every_radius_and_channels():
+    """The sum of shifted views (small radii) and scipy's running mean (larger) agree with the
+    plain window mean, per channel."""
+    values = np.random.default_rng(3).random((11, 13, 3)).astype(np.float32)
+    for radius in (1, 3, 4, 6):
+        padded = np.pad(values, ((radius, radius), (radius, radius), (0, 0)), mode="edge")
+        side = 2 * radius + 1
+        expected = np.array(
+            [
+                [padded[y : y + side, x : x + side].mean(axis=(0, 1)) for x in range(13)]
+                for y in range(11)
+            ]
+        )
+        assert np.allclose(box(values, radius), expected, atol=1e-6), radius
+
+
+def reference_coefficients(guide: np.ndarray, source: np.ndarray, radius: int, eps: float):
+    """The colour-guided filter's coefficients in float64 with numpy's general solver."""
+    guide, source = guide.astype(np.float64), source.astype(np.float64)
+    mean_i, mean_p = box(guide, radius), box(source, radius)
+    cov_ip = box(guide * source[..., None], radius) - mean_i * mean_p[..., None]
+    sigma = np.empty((*guide.shape[:2], 3, 3))
+    for a in range(3):
+        for b in range(3):
+            sigma[..., a, b] = (
+                box(guide[..., a] * guide[..., b], radius) - mean_i[..., a] * mean_i[..., b]
+            )
+    coeff_a = np.linalg.solve(sigma + eps * np.eye(3), cov_ip[..., None])[..., 0]
+    coeff_b = mean_p - np.einsum("hwc,hwc->hw", coeff_a, mean_i)
+    return box(coeff_a, radius), box(coeff_b, radius)
+
+
+def test_guided_coefficients_are_the_general_solvers_on_a_photo_like_guide():
+    """The closed-form 3 x 3 solve on the centred guide gives the filter of the float64
+    reference: the filtered values agree far below one alpha level (1/255)."""
+    rng = np.random.default_rng(4)
+    guide = to_float(step_scene(160, 90, edge=70))
+    source = (guide[..., 0] > 0.5).astype(np.float32) * 0.9 + rng.random((90, 160)) * 0.1
+    for radius, eps in ((1, 1e-5), (1, 1e-4), (2, 1e-6)):
+        coeff_a, coeff_b = guided_coefficients(guide, source, radius=radius, eps=eps)
+        want_a, want_b = reference_coefficients(guide, source, radius, eps)
+        got = np.einsum("hwc,hwc->hw", coeff_a, guide) + coeff_b
+        want = np.einsum("hwc,hwc->hw", want_a, guide) + want_b
+        assert coeff_a.dtype == np.float32
+        assert np.abs(got - want).max() < 1e-4, (radius, eps)

@@ -109,3 +109,17 @@ def test_isnet_finds_an_off_centre_subject_where_it_is():
     assert raw.min() >= 0.0 and raw.max() <= 1.0
     saliency = predict_saliency(image, model="isnet")
     assert iou(saliency > 0.5, truth) > 0.9
+
+
+def test_the_model_session_does_not_spin_its_threads_while_they_wait():
+    """Spinning intra-op threads cost a third more CPU per inference with two threads
+    (docs/benchmarks.md, "Speed (issue 18)"): the session the pipeline runs has it off."""
+    session = sessions.get_session("u2netp")
+    options = session.get_session_options()
+    assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
+    assert (
+        sessions.session_options(1, spinning=True).get_session_config_entry(
+            "session.intra_op.allow_spinning"
+        )
+        == "1"
+    )

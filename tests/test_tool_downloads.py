@@ -101,3 +101,19 @@ def test_unicode_names_are_kept_and_unsafe_ones_replaced(client):
     job = create_job(client, name=".jpg")
     response = client.get(f"{result_url(job)}download/png/")
     assert response["Content-Disposition"] == 'attachment; filename="image-no-bg.png"'
+
+
+def test_the_bare_cutouts_png_and_mask_are_the_stored_files_and_a_choice_renders_anew(client, job):
+    """The bare cut-out's PNG download is the stored cut-out file and its mask the alpha file,
+    byte for byte (not rendered and encoded again); a saved background makes new pixels."""
+    from tools.services import storage
+
+    job.refresh_from_db()
+    assert download(client, job, "png").content == storage.read_bytes(job, "cutout")
+    assert download(client, job, "mask").content == storage.read_bytes(job, "alpha")
+    client.post(result_url(job), {"background": "color", "bg_color": "#000000", "size": "original"})
+    job.refresh_from_db()
+    coloured = open_image(download(client, job, "png").content)
+    assert coloured.getchannel("A").getextrema() == (255, 255)  # opaque on the colour
+    assert coloured.getpixel((5, 5))[:3] == (0, 0, 0)
+    assert download(client, job, "mask").content == storage.read_bytes(job, "alpha")

@@ -45,11 +45,18 @@ def as_before_full(job: Job, index: int) -> Image.Image:
 
 def test_subjects_are_labelled_once_and_renders_reuse_the_map(client, labelled):
     job = create_job(client)
-    # The worker labels the cut-out twice: at full size and at preview size, then never again.
-    assert sorted(labelled) == sorted([(360, 240), preview_of(Image.new("L", (360, 240))).size])
+    # The worker labels the cut-out once: a photo within the preview size is its own preview,
+    # so its map and its cut-out are stored for both sizes, encoded once; then never again.
+    assert preview_of(Image.new("L", (360, 240))).size == (360, 240)
+    assert labelled == [(360, 240)]
     assert len(job.subjects) == 2
     names = default_storage.listdir(job_dir(job.code))[1]
     assert {"labels.png", "labels-preview.png"} <= set(names)
+    folder = job_dir(job.code)
+    assert storage.read_path(f"{folder}/labels-preview.png") == storage.read_path(
+        f"{folder}/labels.png"
+    )
+    assert storage.read_bytes(job, "cutout_preview") == storage.read_bytes(job, "cutout")
     labelled.clear()
 
     url = result_url(job)
@@ -85,7 +92,7 @@ def test_subjects_are_labelled_once_and_renders_reuse_the_map(client, labelled):
     # A refine revision labels its own cut-out once and stores its own maps.
     response = client.post(url + "refine/", {"action": "remove_subject", "subject": 0, "base": 0})
     assert response.status_code in (200, 302)
-    assert len(labelled) == 2
+    assert labelled == [(360, 240)]  # within the preview size: one map for both sizes
     names = set(default_storage.listdir(job_dir(job.code))[1])
     assert {"rev-0-labels.png", "rev-1-labels.png", "rev-1-labels-preview.png"} <= names
     job.refresh_from_db()

@@ -59,3 +59,22 @@ def test_a_worker_runs_numba_on_one_thread_unless_told_otherwise(monkeypatch, se
     limit_threads(1)
     assert os.environ["NUMBA_NUM_THREADS"] == "1"
     assert os.environ["OMP_NUM_THREADS"] == "4"  # an explicit variable wins
+
+
+def test_a_worker_leaves_onnxruntime_one_thread_per_core(monkeypatch, settings):
+    """A lone job's inference may use both cores: the worker limits numba and OpenMP, not
+    onnxruntime, whose threads do not spin (docs/benchmarks.md, "Speed (issue 18)")."""
+    from tools.management.commands.worker import configure_worker
+    from tools.pipeline import sessions
+
+    for name in ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "PIXELFORGE_ONNX_THREADS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(sessions, "_threads", None)  # as in a new worker process
+    configure_worker()
+    assert os.environ["NUMBA_NUM_THREADS"] == "1"
+    assert sessions.onnx_threads() == 0  # onnxruntime's choice: one per physical core
+    session = pipeline.get_session("u2netp")
+    assert session.get_session_options().intra_op_num_threads == 0
+    settings.PIXELFORGE_ONNX_THREADS = 1  # an explicit setting still wins
+    configure_worker()
+    assert sessions.onnx_threads() == 1

@@ -34,8 +34,14 @@ ort.set_default_logger_severity(3)
 #   728 MB with them off, over the 1 GB target, with no consistent gain over the whole job.
 # - ORT_ENABLE_ALL: ORT_ENABLE_BASIC is 4x slower on int8 (it does not fuse the QDQ nodes into
 #   int8 kernels), ORT_ENABLE_EXTENDED no faster.
+# - intra-op threads do not spin while they wait for work: with two threads one isnet-int8
+#   inference at 1024x1024 cost 4-8% more CPU than with one thread when they do not spin, and
+#   40% more when they spin, alone or beside a second such process (benchmarks/threads.py;
+#   docs/benchmarks.md, "Speed (issue 18)"). So a worker may use both cores for a lone job
+#   and lose little when the other worker's job runs at the same time.
 MEMORY_ARENA = False
 OPTIMIZATION = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+SPINNING = False
 
 
 def configure(
@@ -91,6 +97,7 @@ def session_options(
     *,
     memory_arena: bool = MEMORY_ARENA,
     optimization: ort.GraphOptimizationLevel = OPTIMIZATION,
+    spinning: bool = SPINNING,
 ) -> ort.SessionOptions:
     """PixelForge's onnxruntime session options (``benchmarks/session_options.py`` varies the
     keyword arguments to measure them)."""
@@ -101,6 +108,7 @@ def session_options(
     options.graph_optimization_level = optimization
     options.enable_cpu_mem_arena = memory_arena
     options.enable_mem_pattern = memory_arena
+    options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spinning else "0")
     return options
 
 

@@ -15,6 +15,7 @@ import json
 import logging
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.cache import cache
 
 from tools import pipeline
@@ -90,10 +91,32 @@ def download(job: Job, fmt: str) -> Download:
     Runs in a worker, once per option set (``make``)."""
     output = FORMATS[fmt]
     choice = choices.choice_of(job)
-    image = compositing.render_choice(job, choice, preview=False, background=fmt != "mask")
-    image = fit_site_limits(image)
-    data = pipeline.encode(image, fmt, background=jpeg_background(choice))
+    data = as_stored(job, fmt, choice)
+    if data is None:
+        image = compositing.render_choice(job, choice, preview=False, background=fmt != "mask")
+        image = fit_site_limits(image)
+        data = pipeline.encode(image, fmt, background=jpeg_background(choice))
     return Download(data, output.content_type, filenames.download_name(job, fmt, choice))
+
+
+# Downloads that are a stored file as it is, for the bare cut-out: its PNG is the cut-out file
+# and its mask the alpha file (the same pixels, PNG without metadata); read, not rendered and
+# encoded again (about 0.14 of the 0.5 CPU-s a 1 MP job's downloads took).
+AS_STORED = {"png": "cutout", "mask": "alpha"}
+
+
+def as_stored(job: Job, fmt: str, choice: choices.BackgroundChoice) -> bytes | None:
+    """The download's bytes when a stored file is exactly it, else None."""
+    field = AS_STORED.get(fmt)
+    if field is None or choice != choices.BackgroundChoice():
+        return None
+    width, height = job.width or 0, job.height or 0
+    if (
+        width * height > settings.PIXELFORGE_MAX_PIXELS
+        or max(width, height) > settings.PIXELFORGE_MAX_SIDE
+    ):
+        return None  # fit_site_limits would scale it (limits lowered since the job)
+    return storage.read_bytes(job, field)
 
 
 def subject_download(job: Job, index: int) -> Download:

@@ -46,9 +46,14 @@ def label(
     and store both maps (the job's, or revision ``revision``'s). Returns the subjects to list
     on the job or revision, and the preview map (for subject thumbnails)."""
     full = pipeline.label_subjects(alpha)
-    preview = pipeline.label_subjects(small_cutout.getchannel("A"))
-    for is_preview, subject_map in ((False, full), (True, preview)):
-        storage.store(path_of(job, preview=is_preview, revision=revision), encode(subject_map))
+    data = encode(full)
+    storage.store(path_of(job, preview=False, revision=revision), data)
+    if small_cutout.size == alpha.size:  # the preview is the cut-out itself (preview_of)
+        preview = full
+    else:
+        preview = pipeline.label_subjects(small_cutout.getchannel("A"))
+        data = encode(preview)
+    storage.store(path_of(job, preview=True, revision=revision), data)
     return listed(full), preview
 
 

@@ -195,10 +195,14 @@ def _keep_for_page(job: Job, result: pipeline.Cutout, scaled: tuple[int, int] | 
         job.result_meta = {**job.result_meta, "scaled_from": list(scaled)}
     small_original, small_cutout = preview_of(result.original), preview_of(result.cutout)
     job.subjects, preview_map = labels.label(job, result.alpha, small_cutout)  # once per cut-out
-    storage.save_image(job, "cutout", result.cutout)
+    cutout_png = pipeline.encode(result.cutout, "png")
+    storage.save_bytes(job, "cutout", cutout_png)
     storage.save_image(job, "alpha", result.alpha)
     storage.save_image(job, "original_preview", small_original)
-    storage.save_image(job, "cutout_preview", small_cutout)
+    if small_cutout is result.cutout:  # it fits the preview size: the same file, encoded once
+        storage.save_bytes(job, "cutout_preview", cutout_png)
+    else:
+        storage.save_image(job, "cutout_preview", small_cutout)
     downloads.make_pictures(job, original=small_original, cutout=small_cutout)  # the page's
     if job.batch_id:  # the batch page lists its files with a small thumbnail each
         storage.store_png(storage.path(job, "thumb"), preview_of(small_cutout, THUMB_SIDE))

@@ -35,14 +35,22 @@ def sweep_forever(stop: threading.Event) -> None:
 
 
 def limit_threads(threads: int) -> None:
-    """One worker per core runs best with one thread each: more only contend for the same
-    cores (onnxruntime's spinning threads burn CPU while they wait). Numba reads its variable
-    when pymatting first imports it, in the first job (numpy's BLAS, loaded already, keeps its
-    own; the pipeline barely uses it); an explicit variable wins."""
+    """Numba and OpenMP get ``threads`` each: with one worker per core, more only contend for
+    the same cores. Numba reads its variable when pymatting first imports it, in the first job
+    (numpy's BLAS, loaded already, keeps its own; the pipeline barely uses it); an explicit
+    variable wins. Onnxruntime keeps one thread per core (PIXELFORGE_ONNX_THREADS sets
+    another): its threads do not spin (pipeline/sessions.py), so a lone job's inference uses
+    both cores and two jobs at once cost 4% more CPU than with a thread each."""
     if not threads:
         return
     for name in ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS"):
         os.environ.setdefault(name, str(threads))
+
+
+def configure_worker() -> None:
+    """The thread limits and the model settings of a worker process, before its first job."""
+    limit_threads(settings.PIXELFORGE_WORKER_THREADS)
+    configure_pipeline()
 
 
 class Command(BaseCommand):
@@ -58,12 +66,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-sweep", action="store_true", help="Leave sweeping to others.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        limit_threads(settings.PIXELFORGE_WORKER_THREADS)
-        configure_pipeline()
-        if settings.PIXELFORGE_WORKER_THREADS and not settings.PIXELFORGE_ONNX_THREADS:
-            from tools import pipeline
-
-            pipeline.configure(threads=settings.PIXELFORGE_WORKER_THREADS)
+        configure_worker()
         stop = threading.Event()
         if not options["no_sweep"]:
             threading.Thread(target=sweep_forever, args=(stop,), daemon=True).start()
