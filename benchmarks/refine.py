@@ -232,13 +232,15 @@ def timed(function, runs: int) -> list[float]:
     return times
 
 
-def speed(photo: Path, runs: int) -> list[tuple[str, list[float], list[float], int, bool]]:
+def speed(
+    photo: Path, runs: int, side: int = SPEED_SIDE
+) -> list[tuple[str, list[float], list[float], int, bool]]:
     """Per stroke: (label, refine_cutout seconds, refine_job seconds, pixels solved, solved)."""
     from tools.pipeline import DecodeLimits, load_image, remove_background
     from tools.pipeline.refine import refine_cutout
 
     image = load_image(photo, limits=DecodeLimits.unscaled())
-    scale = SPEED_SIDE / max(image.size)
+    scale = side / max(image.size)
     image = image.resize(
         (round(image.width * scale), round(image.height * scale)), Image.Resampling.LANCZOS
     )
@@ -315,6 +317,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--strokes", type=int, default=5, help="scripted discs per image")
     parser.add_argument("--radius", type=int, default=20, help="largest disc radius, px")
     parser.add_argument("--runs", type=int, default=5, help="timed runs per speed stroke")
+    parser.add_argument(
+        "--side", type=int, default=SPEED_SIDE, help="long side of the speed photo (6000: 24 MP)"
+    )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--sources", nargs="*", default=None)
     parser.add_argument("--skip-quality", action="store_true")
@@ -334,9 +339,9 @@ def main(argv: list[str] | None = None) -> int:
     sections = []
     if not args.skip_speed:
         _setup_django()
-        rows = speed(pairs[0].image, args.runs)
+        rows = speed(pairs[0].image, args.runs, args.side)
         sections.append(
-            f"Speed: {pairs[0].source}/{pairs[0].id} at {SPEED_SIDE} px, {args.runs} runs\n\n"
+            f"Speed: {pairs[0].source}/{pairs[0].id} at {args.side} px, {args.runs} runs\n\n"
             + speed_table(rows)
         )
         print(sections[-1] + "\n", flush=True)

@@ -23,7 +23,7 @@ from django.db import IntegrityError, transaction
 from PIL import Image
 
 from tools import pipeline
-from tools.models import Job, Revision, job_dir
+from tools.models import Job, Revision
 from tools.pipeline import refine as refine_pipeline
 from tools.pipeline import strokes
 from tools.pipeline.formats import PNG_COMPRESS_LEVEL
@@ -215,7 +215,7 @@ def refine_job(
     for field, data in files.items():
         storage.store(revision.file_path(field), data)
     if refined.work_alpha is not None and _keeps_working(job):
-        storage.store(work_alpha_path(job, number), _png(refined.work_alpha))
+        storage.store(storage.work_alpha_path(job, number), _png(refined.work_alpha))
     revision.processing_ms = round((time.perf_counter() - started) * 1000)
     try:
         with transaction.atomic():
@@ -240,15 +240,8 @@ def refine_job(
 # A stroke is solved at the working resolution: scaling a 24 MP photo and its alpha down again
 # for every stroke cost more than the solve. The job's folder keeps the photo at that size
 # (work.png, made at the first stroke) and each revision's alpha at that size
-# (rev-<n>-work-alpha.png); they go with the job's other files.
-
-
-def work_image_path(job: Job) -> str:
-    return f"{job_dir(job.code)}/work.png"
-
-
-def work_alpha_path(job: Job, number: int) -> str:
-    return f"{job_dir(job.code)}/rev-{number}-work-alpha.png"
+# (rev-<n>-work-alpha.png; names in tools/services/storage.py); they go with the job's other
+# files, and the disk budget counts them with the revision's (refine_queue.queue_action).
 
 
 def _keeps_working(job: Job) -> bool:
@@ -267,14 +260,14 @@ def working(
         return None
     from tools.pipeline.remove import working_image
 
-    image = storage.open_image_path(work_image_path(job))
+    image = storage.open_image_path(storage.work_image_path(job))
     if image is None:
         image = working_image(original.convert("RGB"))
-        storage.store(work_image_path(job), _png(image))
-    work_alpha = storage.open_image_path(work_alpha_path(job, number))
+        storage.store(storage.work_image_path(job), _png(image))
+    work_alpha = storage.open_image_path(storage.work_alpha_path(job, number))
     if work_alpha is None or work_alpha.size != image.size:
         work_alpha = working_image(alpha.convert("L"))
-        storage.store(work_alpha_path(job, number), _png(work_alpha))
+        storage.store(storage.work_alpha_path(job, number), _png(work_alpha))
     return refine_pipeline.Working(image.convert("RGB"), work_alpha.convert("L"))
 
 

@@ -107,6 +107,16 @@ def thumb_path(job: Job) -> str:
     return f"{job_dir(job.code)}/thumb.png"
 
 
+def work_image_path(job: Job) -> str:
+    """The photo at the refine's working size (made at a job's first stroke, kept with it)."""
+    return f"{job_dir(job.code)}/work.png"
+
+
+def work_alpha_path(job: Job, number: int) -> str:
+    """Revision ``number``'s alpha at the refine's working size."""
+    return f"{job_dir(job.code)}/rev-{number}-work-alpha.png"
+
+
 def save_image(job: Job, field: str, image: Image.Image) -> None:
     """Store an image as the job's ``field`` file, encoded without any metadata."""
     fmt = "jpg" if Job.FILES[field].endswith(".jpg") else "png"
