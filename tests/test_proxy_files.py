@@ -9,6 +9,8 @@ import http.client
 import io
 import shutil
 import urllib.parse
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from PIL import Image
@@ -81,6 +83,12 @@ def test_nginx_sends_stored_files_whole_with_the_sites_headers(client, settings,
         # lookup: an expired or deleted job's files are never sent.
         status, _, _ = fetch(base, f"{ACCEL}jobs/{job.code}/cutout.png")
         assert status == 404
+        # A flood of one job's pictures, from anyone: beyond its burst nginx answers 429
+        # itself, and pages are still answered.
+        with ThreadPoolExecutor(20) as pool:
+            flood = Counter(pool.map(lambda _: fetch(base, page + "view/result/")[0], range(120)))
+        assert flood[200] >= 40 and flood[429] > 0 and set(flood) <= {200, 429}, flood
+        assert fetch(base, page)[0] == 200
         client.post(page + "delete/")
         status, _, body = fetch(base, page + "view/result/")
         assert status == 404

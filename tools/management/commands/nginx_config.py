@@ -56,6 +56,11 @@ def tls_lines(listen: str | None, certificate: str | None, key: str | None) -> s
     )
 
 
+# A job's pictures (view/...) read by everyone together: a result page loads about 4, a
+# visitor changing the background a few more a second; beyond, 429 from nginx.
+JOB_VIEW_RATE = "20r/s"
+JOB_VIEW_BURST = 40
+
 # nginx passes on only a few of the site's headers with X-Accel-Redirect (Content-Type,
 # Content-Disposition, Cache-Control...): the others are copied from the site's answer.
 ACCEL_HEADERS = (
@@ -118,6 +123,8 @@ def site_config(
         "CLIENT": "$pixelforge_front_client" if behind_terminator else "$binary_remote_addr",
         "PROTO": "$pixelforge_front_proto" if behind_terminator else "$scheme",
         "CONNECTIONS_PER_ADDRESS": str(connections_per_address),
+        "JOB_VIEW_RATE": JOB_VIEW_RATE,
+        "JOB_VIEW_BURST": str(JOB_VIEW_BURST),
         "API_413": api_error_body(
             "file_too_large",
             f"This request is over {single_body_mb()} MB; the API takes one image of at most "
