@@ -50,6 +50,8 @@ def site_env(
         PYTHONUNBUFFERED="1",
     )
     env.setdefault("NUMBA_CACHE_DIR", str(REPO / ".numba-cache"))
+    # nginx sends the stored files (X-Accel-Redirect), as deployed; set it empty to compare.
+    env.setdefault("PIXELFORGE_ACCEL_REDIRECT_URL", "/internal-media/")
     return env
 
 

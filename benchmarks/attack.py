@@ -323,6 +323,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=float, default=30.0, help="seconds per scenario")
     parser.add_argument("--slow", type=int, default=1000, help="slow connections in 4.")
+    parser.add_argument(
+        "--scenarios", default="1234", help="which to run, e.g. 1 for the pages alone (quicker)"
+    )
     args = parser.parse_args(argv)
     print(f"load average at start: {load_average()}", flush=True)
     options = argparse.Namespace(database_url=None, workers=1, onnx_threads=None)
@@ -334,10 +337,14 @@ def main(argv: list[str] | None = None) -> int:
             visitor = Visitor(port)
             result = visitor.upload(PHOTOS[0].name, PHOTOS[0].read_bytes())
             visitor.wait(result)
-            pages_under_flood(running, result, args.duration)
-            limits(port)
-            over_limit_client(port, args.duration)
-            slow_connections(port, args.slow, args.duration)
+            if "1" in args.scenarios:
+                pages_under_flood(running, result, args.duration)
+            if "2" in args.scenarios:
+                limits(port)
+            if "3" in args.scenarios:
+                over_limit_client(port, args.duration)
+            if "4" in args.scenarios:
+                slow_connections(port, args.slow, args.duration)
         finally:
             if running is not None:
                 running.close()

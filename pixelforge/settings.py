@@ -8,6 +8,7 @@ Any variable may be given as NAME_FILE instead, a file holding the value (pixelf
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -130,6 +131,16 @@ MEDIA_ROOT = env_path("DJANGO_MEDIA_ROOT", BASE_DIR / "media")
 # Credentials come from the environment (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY) or the
 # host's instance role; they are read by boto3, never stored here.
 PIXELFORGE_MEDIA_STORAGE = env_str("PIXELFORGE_MEDIA_STORAGE", "local")
+# Behind nginx from deploy/nginx.conf.template: stored job files (previews, downloads) are sent
+# by nginx from this internal location (X-Accel-Redirect) once the site has looked the job up,
+# so a gunicorn thread is not held sending them. Empty (the default, and `make run`): Django
+# sends them itself. Local media only; `manage.py nginx_config` writes the location.
+PIXELFORGE_ACCEL_REDIRECT_URL = env_str("PIXELFORGE_ACCEL_REDIRECT_URL")
+if PIXELFORGE_ACCEL_REDIRECT_URL and not re.fullmatch(r"/[\w/-]*/", PIXELFORGE_ACCEL_REDIRECT_URL):
+    raise ImproperlyConfigured(
+        "PIXELFORGE_ACCEL_REDIRECT_URL must be a path that starts and ends with /, such as "
+        f"/internal-media/ (not {PIXELFORGE_ACCEL_REDIRECT_URL!r})"
+    )
 if PIXELFORGE_MEDIA_STORAGE == "local":
     MEDIA_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 elif PIXELFORGE_MEDIA_STORAGE == "s3":

@@ -10,7 +10,6 @@ import time
 import uuid
 
 import pytest
-from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.db import connection
 from django.test import Client
@@ -19,7 +18,7 @@ from pixelforge import settings as project_settings
 from tests import servers
 from tests.tool_helpers import TOOL_URL, open_image, result_url, upload_file
 from tools.models import Job
-from tools.services import refine_queue
+from tools.services import counters, refine_queue
 
 pytestmark = [pytest.mark.jobs, pytest.mark.django_db(transaction=True)]
 JSON = "application/json"
@@ -164,7 +163,7 @@ def test_refines_are_one_per_job_in_flight_and_cannot_starve_uploads(client, wor
     thread.start()
     key = refine_queue._in_flight_key(done.code)
     deadline = time.monotonic() + 10
-    while cache.get(key) is None and time.monotonic() < deadline:
+    while not counters.held(key) and time.monotonic() < deadline:
         time.sleep(0.05)
     second = client.post(refine, {"action": "use", "revision": 0}, HTTP_ACCEPT=JSON)
     assert second.status_code == 429 and int(second["Retry-After"]) > 0

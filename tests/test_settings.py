@@ -260,3 +260,14 @@ def test_the_installed_setuptools_meets_the_build_requirement():
     wanted = int(re.search(r"setuptools>=(\d+)", " ".join(build)).group(1))
     assert wanted >= 78
     assert int(version("setuptools").split(".")[0]) >= wanted
+
+
+def test_the_accel_redirect_url_is_checked_when_settings_load():
+    good = settings_in_subprocess(
+        "from django.conf import settings; print(settings.PIXELFORGE_ACCEL_REDIRECT_URL)",
+        {"PIXELFORGE_ACCEL_REDIRECT_URL": "/internal-media/"},
+    )
+    assert good.returncode == 0 and good.stdout.strip() == "/internal-media/"
+    bad = settings_in_subprocess("", {"PIXELFORGE_ACCEL_REDIRECT_URL": "internal media"})
+    assert bad.returncode != 0
+    assert "PIXELFORGE_ACCEL_REDIRECT_URL must be a path" in bad.stderr

@@ -145,22 +145,22 @@ def test_refine_strokes_keep_the_working_size_photo_and_alpha(client):
     keep[300:500, 700:760] = True  # between the two subjects: becomes foreground
     first = refine.refine_job(job, keep, np.zeros_like(keep))
     work_size = (WORK_SIDE, round(size[1] * WORK_SIDE / size[0]))
-    with default_storage.open(refine.work_image_path(job)) as handle:
+    with default_storage.open(storage.path(job, "work_image")) as handle:
         assert Image.open(handle).size == work_size
     for number in (0, first.number):  # the alpha at working size, before and after the stroke
-        with default_storage.open(refine.work_alpha_path(job, number)) as handle:
+        with default_storage.open(storage.revision_path(job, number, "work_alpha")) as handle:
             assert Image.open(handle).size == work_size
-    with default_storage.open(refine.work_alpha_path(job, first.number)) as handle:
+    with default_storage.open(storage.revision_path(job, first.number, "work_alpha")) as handle:
         kept = np.asarray(Image.open(handle))[int(400 * 1024 / 1300), int(730 * 1024 / 1300)]
     assert kept > 200  # the stroke is in the kept working alpha
     remove = np.zeros_like(keep)
     remove[300:500, 700:760] = True  # the second stroke starts from the kept files
     second = refine.refine_job(job, np.zeros_like(keep), remove, base=first.number)
-    assert storage.exists(refine.work_alpha_path(job, second.number))
+    assert storage.exists(storage.revision_path(job, second.number, "work_alpha"))
     alpha = np.asarray(storage.open_image(job, "alpha"))
     assert alpha[400, 730] < 50 and alpha.shape == size[::-1]
     storage.delete_files(job.code)  # the kept files go with the job's other files
-    assert not storage.exists(refine.work_image_path(job))
+    assert not storage.exists(storage.path(job, "work_image"))
 
 
 @pytest.fixture

@@ -218,3 +218,27 @@ def test_a_refine_task_goes_ahead_of_queued_uploads_on_the_database_backend(sett
     order = list(DBTaskResult.objects.ready().values_list("id", flat=True))
     expected = [background.id, refine.id, waiting[0].id, waiting[1].id]
     assert [str(i) for i in order] == expected
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_action_per_job_in_flight_holds_under_concurrent_requests(client, settings, tmp_path):
+    # The in-flight mark was the file cache's add (read, then write): several concurrent strokes
+    # on one job could all be queued. It is a shared lock now (tools/services/counters.py).
+    from pixelforge import settings as project_settings
+    from tests.test_ratelimit import FILE_CACHE, at_once
+
+    done = create_job(client)
+    settings.CACHES = {"default": {"BACKEND": FILE_CACHE, "LOCATION": str(tmp_path)}}
+    settings.TASKS = project_settings.TASKS  # queued for real; no worker takes them here
+    settings.PIXELFORGE_REFINE_WAIT_SECONDS = 1
+    settings.PIXELFORGE_DISK_BUDGET_MB = 0  # straight to the in-flight mark, all at once
+
+    def action() -> int:
+        try:
+            refine_queue.queue_action(done, {"action": "use", "revision": 0})
+        except service.RefineError as exc:
+            return exc.status
+        return 200
+
+    answers = at_once(40, action)
+    assert sorted(answers) == [429] * 39 + [503]  # one queued (and not answered in time)

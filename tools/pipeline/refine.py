@@ -284,8 +284,10 @@ def refine_cutout(
     the photo and alpha already at the working resolution (made here when not given); the
     result's ``work_alpha`` is the next stroke's.
     """
-    image = image.convert("RGB")
-    alpha = alpha.convert("L")
+    # Full-size images are converted only when they must be: each copy of a 24 MP cut-out
+    # costs about 0.1 s and 96 MB.
+    image = image if image.mode == "RGB" else image.convert("RGB")
+    alpha = alpha if alpha.mode == "L" else alpha.convert("L")
     # Imported here: .remove loads onnxruntime, which a web process must never import.
     from .remove import GUIDE_EPS, GUIDE_RADIUS, to_float, to_uint8, working_image
 
@@ -310,7 +312,7 @@ def refine_cutout(
     )
     region = image.crop(full_box)
     old_alpha = np.asarray(alpha.crop(full_box), dtype=np.float32) / 255.0
-    old_rgba = np.asarray(cutout.convert("RGBA").crop(full_box))
+    old_rgba = np.asarray(cutout.crop(full_box).convert("RGBA"))
     small = pixels[refinement.slices]
     if work is image:
         new_alpha = refinement.alpha
@@ -332,7 +334,7 @@ def refine_cutout(
     rgb = np.clip(rgb + 0.5, 0, 255).astype(np.uint8)
     rgb[merged_alpha == 0] = 0
     patch = Image.fromarray(np.dstack([rgb, merged_alpha]), "RGBA")
-    out_cutout = cutout.convert("RGBA")  # a copy
+    out_cutout = cutout.copy() if cutout.mode == "RGBA" else cutout.convert("RGBA")
     out_cutout.paste(patch, full_box[:2])
     out_alpha = out_cutout.getchannel("A")
     width, height = full_box[2] - full_box[0], full_box[3] - full_box[1]

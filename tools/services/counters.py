@@ -1,9 +1,9 @@
 """Counters and locks shared by every process, that hold under concurrent requests.
 
-Rate limits count requests per client and window; the sweep and the download de-duplication
-take a lock. Each needs "read, then write" as one step. Django's file cache (the default)
-reads a file and writes it again, so 40 concurrent requests can all see the same count. Where
-they live:
+Rate limits count requests per client and window; the Prometheus counters (metrics.py) count
+for good; the sweep and the download de-duplication take a lock. Each needs "read, then write"
+as one step. Django's file cache (the default) reads a file and writes it again, so 40
+concurrent requests can all see the same count. Where they live:
 
 - in the cache named by PIXELFORGE_RATELIMIT_CACHE when its server counts atomically (Redis:
   SET NX and INCRBY; memcached: add and incr; the in-process memory cache of development
@@ -65,6 +65,17 @@ def incr(name: str, amount: int, timeout: int) -> int:
     with connection.cursor() as cursor:
         cursor.execute(_INCR, [name, amount, now + timeout, now, now])
         return int(cursor.fetchone()[0])
+
+
+def values(names: list[str]) -> dict[str, int]:
+    """The current value of each counter in ``names`` (0 for one absent or expired)."""
+    cache = shared_cache()
+    if cache is not None:
+        found = cache.get_many(names)
+    else:
+        rows = Counter.objects.filter(name__in=names, expires__gt=time.time())
+        found = dict(rows.values_list("name", "value"))
+    return {name: int(found.get(name, 0)) for name in names}
 
 
 def acquire(name: str, timeout: int) -> bool:

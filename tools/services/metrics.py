@@ -1,16 +1,22 @@
-"""Counters shared by every process (through the default cache) and figures from the jobs table.
+"""Counters shared by every process and figures from the jobs table.
 
-Counters (rejections, failures) are cache entries so the web and worker processes add to the
-same numbers without Prometheus' multi-process files; queue depth and stage durations are read
-from the database when /metrics is scraped or the admin summary is shown.
+Counters (rejections, failures) are shared counters (tools/services/counters.py: an atomic
+cache's increment, else one SQL statement each), so the web and worker processes add to the
+same numbers without Prometheus' multi-process files and no concurrent count is lost; queue
+depth and stage durations are read from the database when /metrics is scraped or the admin
+summary is shown.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
-from django.core.cache import cache
 from django.utils import timezone
+
+from tools.services import counters as shared
+
+log = logging.getLogger(__name__)
 
 COUNTERS = (
     "submitted",
@@ -26,20 +32,15 @@ STAGES = ("decoding", "segmenting", "matting", "finishing")
 
 
 def count(name: str, amount: int = 1) -> None:
-    key = PREFIX + name
     try:
-        if cache.add(key, amount, timeout=KEEP):
-            return
-        cache.incr(key, amount)
-    except ValueError:  # evicted between add and incr
-        cache.add(key, amount, timeout=KEEP)
+        shared.incr(PREFIX + name, amount, KEEP)
     except Exception:  # a metric must never break a request
-        pass
+        log.exception("Metric %s not counted", name)
 
 
 def counters() -> dict[str, int]:
-    values = cache.get_many([PREFIX + name for name in COUNTERS])
-    return {name: int(values.get(PREFIX + name, 0)) for name in COUNTERS}
+    values = shared.values([PREFIX + name for name in COUNTERS])
+    return {name: values[PREFIX + name] for name in COUNTERS}
 
 
 def percentile(values: list[float], fraction: float) -> float:

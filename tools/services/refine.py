@@ -241,7 +241,8 @@ def refine_job(
 # A stroke is solved at the working resolution: scaling a 24 MP photo and its alpha down again
 # for every stroke cost more than the solve. The job's folder keeps the photo at that size
 # (work.png, made at the first stroke) and each revision's alpha at that size
-# (rev-<n>-work-alpha.png); they go with the job's other files.
+# (rev-<n>-work-alpha.png; names in tools/services/storage.FILES); they go with the job's other
+# files, and the disk budget counts them with the revision's (refine_queue.queue_action).
 
 
 def work_image_path(job: Job) -> str:

@@ -12,11 +12,10 @@ import time
 import uuid
 
 from django.conf import settings
-from django.core.cache import cache
 from django_tasks import TaskResult
 
 from tools.models import Job, Revision
-from tools.services import capacity, queue, storage
+from tools.services import capacity, counters, queue, storage
 from tools.services.refine import (
     MAX_MASK_BYTES,
     RefineError,
@@ -33,7 +32,8 @@ REFINE_PRIORITY = 50  # ahead of queued uploads (0), where the backend orders by
 # until a worker starts an upload. A stroke costs up to about 6 s on a 24 MP photo, so waiting
 # uploads are delayed by at most about REFINES_AHEAD x 6 s per upload, whoever refines.
 REFINES_AHEAD = 3
-STREAK_KEY = "tools:refines-ahead"
+STREAK_KEY = "tools:refines-ahead"  # a shared counter: both hold under concurrent requests
+STREAK_SECONDS = 24 * 3600  # the streak outlives any pause between uploads
 IN_FLIGHT_RETRY_AFTER = 2  # seconds: a stroke usually takes less
 IN_FLIGHT_MESSAGE = (
     "Your previous change to this cut-out is still being made. Wait for it, then try again."
@@ -65,12 +65,12 @@ def queue_action(job: Job, action: dict[str, object], strokes: bytes | None = No
     # worker releases it when done (run_action), so a visitor who stopped waiting still holds
     # it until then; the timeout only frees a lost task's.
     key = _in_flight_key(job.code)
-    if not cache.add(key, 1, timeout=settings.PIXELFORGE_REFINE_WAIT_SECONDS * 4):
+    if not counters.acquire(key, settings.PIXELFORGE_REFINE_WAIT_SECONDS * 4):
         raise RefineError(IN_FLIGHT_MESSAGE, status=429, retry_after=IN_FLIGHT_RETRY_AFTER)
     try:
         result = _queue(job, action, strokes)
     except BaseException:
-        cache.delete(key)
+        counters.release(key)
         raise
     outcome = _wait(result)
     job.refresh_from_db()
@@ -114,15 +114,14 @@ def enqueue_action(code: str, action: dict[str, object]) -> TaskResult:
     priority (the database backend) it goes ahead of queued uploads; on RQ it goes to the
     "urgent" queue that workers empty first (queue.ahead). After REFINES_AHEAD such in a
     row with no upload started meanwhile, it is queued as an upload is, behind those waiting."""
-    cache.add(STREAK_KEY, 0, timeout=None)
-    if cache.incr(STREAK_KEY) > REFINES_AHEAD:
+    if counters.incr(STREAK_KEY, 1, STREAK_SECONDS) > REFINES_AHEAD:
         return queue.enqueue("refine_cutout", code, action)
     return queue.enqueue("refine_cutout", code, action, priority=REFINE_PRIORITY)
 
 
 def upload_started() -> None:
     """A worker took an upload: refines may go ahead of the waiting ones again."""
-    cache.set(STREAK_KEY, 0, timeout=None)
+    counters.release(STREAK_KEY)  # the next refine counts from 1 again
 
 
 def run_action(code: str, action: dict[str, object]) -> dict[str, object]:
@@ -137,7 +136,7 @@ def run_action(code: str, action: dict[str, object]) -> dict[str, object]:
             return {"error": str(exc), "status": exc.status}
         return {"revision": revision.number}
     finally:
-        cache.delete(_in_flight_key(code))
+        counters.release(_in_flight_key(code))
 
 
 def _apply(job: Job, action: dict[str, object]) -> Revision:

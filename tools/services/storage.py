@@ -14,6 +14,7 @@ import os
 import tempfile
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
@@ -250,6 +251,34 @@ def folder_size(folder: str) -> int:
             with contextlib.suppress(OSError):
                 total += os.lstat(os.path.join(dirpath, name)).st_size
     return total
+
+
+def in_job_folder(code: object, name: str) -> str:
+    """The path of the file called ``name`` in the job's folder (as ``job_file_names`` lists)."""
+    return f"{job_dir(code)}/{name}"
+
+
+def job_file_names(code: object) -> list[str]:
+    """The names of the files in the job's folder, temp files included."""
+    folder = job_dir(code)
+    with storage_guard(f"list the files of job {code}"):
+        try:
+            _, names = default_storage.listdir(folder)
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+    return names
+
+
+def modified_at(path: str) -> datetime | None:
+    """When the file at ``path`` was last written (a symlink's own time, never its target's);
+    None when it is gone (renamed or deleted meanwhile)."""
+    with storage_guard(f"look at {path}"):
+        try:
+            if is_local():
+                return datetime.fromtimestamp(os.lstat(_local_path(path)).st_mtime, tz=UTC)
+            return default_storage.get_modified_time(path)
+        except FileNotFoundError:
+            return None
 
 
 def job_codes_on_disk() -> list[str]:

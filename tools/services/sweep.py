@@ -5,7 +5,12 @@
 - a processing job whose worker stopped reporting (killed, out of memory) is failed with a
   message, so its visitor learns within a minute;
 - failed jobs keep their row (for its reference) but no files;
-- a folder under jobs/ without a row (a cancelled job a worker was still writing) goes;
+- a queued job whose upload was never stored (the web process was killed while storing it)
+  is failed with a message once PIXELFORGE_JOB_STALE_SECONDS have passed;
+- a folder under jobs/ without a row (a cancelled job a worker was still writing) goes, and
+  so do, in a live job's folder, what a process killed mid-write leaves once they are older
+  than PIXELFORGE_JOB_STALE_SECONDS: a temp file (``.<name>.part``) and the files of a
+  revision whose row was never written (``rev-<n>-...``);
 - finished task records of the database backend older than the retention go, and so do
   expired counters (tools/services/counters.py).
 """
@@ -13,6 +18,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -29,6 +35,11 @@ log = logging.getLogger(__name__)
 
 SWEEP_LOCK = "tools:sweep"
 EMPTY_BATCH_AGE = timedelta(minutes=10)  # far longer than any upload takes to be queued
+UPLOAD_LOST_MESSAGE = (
+    "Your upload did not arrive whole (the server restarted while storing it). Please upload "
+    "the image again. (Reference: {code})"
+)
+REVISION_FILE = re.compile(r"^rev-(\d+)-")
 STALE_MESSAGE = (
     "Processing stopped unexpectedly (the server may have run out of memory on this image). "
     "Please try again, or try a smaller image. (Reference: {code})"
@@ -39,7 +50,9 @@ STALE_MESSAGE = (
 class SweepReport:
     expired: int = 0
     stale: int = 0
+    lost_uploads: int = 0
     failed_files: int = 0
+    stray_files: int = 0
     orphans: int = 0
     batches: int = 0
 
@@ -57,6 +70,11 @@ def sweep(now: timezone.datetime | None = None) -> SweepReport:
         log.error("Job %s: its worker stopped reporting; marking it failed", job.code)
         fail(job, STALE_MESSAGE.format(code=job.code))
         report.stale += 1
+    # The upload's name is saved on the row once it is stored (jobs.submit).
+    for job in Job.objects.queued().filter(original="", created_at__lt=stale_before):
+        log.error("Job %s: its upload was never stored; marking it failed", job.code)
+        fail(job, UPLOAD_LOST_MESSAGE.format(code=job.code))
+        report.lost_uploads += 1
     for job in Job.objects.filter(status=Job.Status.FAILED).exclude(original=""):
         fail(job, job.error)
         report.failed_files += 1
@@ -68,9 +86,36 @@ def sweep(now: timezone.datetime | None = None) -> SweepReport:
         if name not in known:
             storage.delete_files(_code_or_name(name))
             report.orphans += 1
+    report.stray_files = _sweep_stray_files(stale_before)
     _prune_task_results(now)
     counters.purge()
     return report
+
+
+def _sweep_stray_files(before: timezone.datetime) -> int:
+    """In finished jobs' folders: temp files of a killed writer, and the files of a revision
+    whose row a killed refine never wrote (the next refine would reuse its number), once
+    older than ``before`` (a write in progress is younger). Temp files exist on a local
+    folder only; elsewhere only refined jobs (with revision rows) are looked at."""
+    jobs = Job.objects.done()
+    if not storage.is_local():
+        jobs = jobs.filter(revisions__isnull=False).distinct()
+    removed = 0
+    for job in jobs.only("id", "code"):
+        numbers = None
+        for name in storage.job_file_names(job.code):
+            found = REVISION_FILE.match(name)
+            stray = name.endswith(".part")
+            if found and not stray:
+                if numbers is None:
+                    numbers = set(job.revisions.values_list("number", flat=True))
+                stray = int(found.group(1)) not in numbers
+            path = storage.in_job_folder(job.code, name)
+            modified = storage.modified_at(path) if stray else None
+            if modified is not None and modified < before:
+                storage.delete_path(path)
+                removed += 1
+    return removed
 
 
 def _sweep_batches(now: timezone.datetime) -> int:
@@ -107,6 +152,6 @@ def maybe_sweep() -> SweepReport | None:
     except Exception:
         log.exception("Sweep failed")
         return None
-    if report.expired or report.stale or report.orphans or report.failed_files or report.batches:
+    if any(vars(report).values()):
         log.info("Sweep: %s", report)
     return report

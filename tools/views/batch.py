@@ -17,9 +17,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from tools.services import batches, storage
-from tools.services.downloads import Download
 from tools.views.access import get_batch_job_or_404, get_batch_or_404
-from tools.views.files import FILE_POLICY, _respond
+from tools.views.files import FILE_POLICY, Stored, _stream
 from tools.views.guards import unavailable_as_503, wants_json
 
 POLL_SECONDS = 2  # how often the page refreshes without JavaScript while files are waiting
@@ -68,10 +67,8 @@ def batch_thumb(request: HttpRequest, code: uuid.UUID, job: uuid.UUID) -> HttpRe
     path = storage.path(found, "thumb")
     if not storage.exists(path):
         raise Http404("No thumbnail for this result.")
-    data = storage.read_path(path)
-    return _respond(
-        Download(data, "image/png", "thumb.png"), attachment=False, cache="private, max-age=600"
-    )
+    stored = Stored(path, "image/png", "thumb.png")
+    return _stream(stored, attachment=False, cache="private, max-age=600")
 
 
 @require_POST

@@ -5,7 +5,9 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass
+from urllib.parse import quote
 
+from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.http import content_disposition_header
@@ -55,8 +57,15 @@ def _respond(download: Download, *, attachment: bool, cache: str) -> HttpRespons
 
 
 def _stream(stored: Stored, *, attachment: bool, cache: str) -> HttpResponse:
-    """The stored file answered in chunks from storage (a local file or the bucket's object),
-    never read whole into the web process; one of at most READ_WHOLE_BYTES is answered whole."""
+    """The stored file: sent by nginx from the media folder where it is configured to
+    (PIXELFORGE_ACCEL_REDIRECT_URL, X-Accel-Redirect); else answered in chunks from storage (a
+    local file or the bucket's object), never read whole into the web process; one of at most
+    READ_WHOLE_BYTES is answered whole."""
+    if settings.PIXELFORGE_ACCEL_REDIRECT_URL and storage.is_local():
+        response = HttpResponse(content_type=stored.content_type)
+        _headers(response, stored.filename, attachment=attachment, cache=cache)
+        response["X-Accel-Redirect"] = settings.PIXELFORGE_ACCEL_REDIRECT_URL + quote(stored.path)
+        return response
     handle, size = storage.open_file(stored.path)
     if size <= READ_WHOLE_BYTES:
         with handle:
@@ -96,15 +105,13 @@ def image(request: HttpRequest, code: uuid.UUID, kind: str) -> HttpResponse:
     if "w" in request.GET:
         return _picture(job, kind, request.GET.get("k", ""), request.GET["w"])
     if kind == "original":
-        data = storage.read_bytes(job, "original_preview")
-        download = Download(data, "image/jpeg", "original.jpg")
-        return _respond(download, attachment=False, cache="private, max-age=3600")
+        stored = Stored(job.original_preview.name, "image/jpeg", "original.jpg")
+        return _stream(stored, attachment=False, cache="private, max-age=3600")
     if kind == "cutout":
         keep = _parse_keep(request.GET.get("keep", ""), job)
         if keep is None:
-            data = storage.read_bytes(job, "cutout_preview")
-            download = Download(data, "image/png", "cutout.png")
-            return _respond(download, attachment=False, cache="private, no-cache")  # refinable
+            stored = Stored(job.cutout_preview.name, "image/png", "cutout.png")
+            return _stream(stored, attachment=False, cache="private, no-cache")  # refinable
         return _inline_png(compositing.kept_cutout(job, keep, preview=True), "cutout.png")
     if kind == "result":
         return _current_result(job)
@@ -121,24 +128,23 @@ def _picture(job, name: str, key: str, width: str) -> HttpResponse:
     path = previews.image_path(job, name, key, int(width))
     if not storage.exists(path):
         raise Http404("No such picture")
-    download = Download(storage.read_path(path), "image/webp", f"{name}.webp")
-    return _respond(download, attachment=False, cache="private, max-age=86400")
+    stored = Stored(path, "image/webp", f"{name}.webp")
+    return _stream(stored, attachment=False, cache="private, max-age=86400")
 
 
 def _current_result(job) -> HttpResponse:
     """The result for the saved choice, largest stored width; while a worker makes it, the
     bare cut-out and no caching (the page shows the picture being made)."""
-    keys = downloads.picture_keys(job)
-    sizes = previews.sizes(job, "result", keys["result"])
+    key = downloads.key_of(job, "result")
+    sizes = previews.sizes(job, "result", key)
     if sizes is None:
         downloads.request_standard(job)
-        data = storage.read_bytes(job, "cutout_preview")
-        return _respond(
-            Download(data, "image/png", "cutout.png"), attachment=False, cache="no-store"
-        )
-    path = previews.image_path(job, "result", keys["result"], sizes[-1][0])
-    download = Download(storage.read_path(path), "image/webp", "result.webp")
-    return _respond(download, attachment=False, cache="private, no-cache")
+        stored = Stored(job.cutout_preview.name, "image/png", "cutout.png")
+        return _stream(stored, attachment=False, cache="no-store")
+    stored = Stored(
+        previews.image_path(job, "result", key, sizes[-1][0]), "image/webp", "result.webp"
+    )
+    return _stream(stored, attachment=False, cache="private, no-cache")
 
 
 WAIT_REFRESH_SECONDS = 2
@@ -229,6 +235,5 @@ def subject_thumb(request: HttpRequest, code: uuid.UUID, index: int) -> HttpResp
     if len(job.subjects) < 2:  # thumbnails are made only to choose among several subjects
         raise Http404("No subject thumbnails for this job")
     path = storage.path(job, "subject_thumb", index=_subject_index(job, index))
-    data = storage.read_path(path)
-    download = Download(data, "image/png", f"subject-{index + 1}.png")
-    return _respond(download, attachment=False, cache="private, no-cache")  # refinable
+    stored = Stored(path, "image/png", f"subject-{index + 1}.png")
+    return _stream(stored, attachment=False, cache="private, no-cache")  # refinable

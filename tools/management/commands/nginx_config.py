@@ -56,6 +56,47 @@ def tls_lines(listen: str | None, certificate: str | None, key: str | None) -> s
     )
 
 
+# A job's pictures (view/...) read by everyone together: a result page loads about 4, a
+# visitor changing the background a few more a second; beyond, 429 from nginx.
+JOB_VIEW_RATE = "20r/s"
+JOB_VIEW_BURST = 40
+
+# nginx passes on only a few of the site's headers with X-Accel-Redirect (Content-Type,
+# Content-Disposition, Cache-Control...): the others are copied from the site's answer.
+ACCEL_HEADERS = (
+    "Content-Security-Policy",
+    "X-Content-Type-Options",
+    "X-Frame-Options",
+    "Referrer-Policy",
+    "Cross-Origin-Opener-Policy",
+    "Permissions-Policy",
+    "Strict-Transport-Security",
+)
+
+
+def media_location(media_root: str) -> str:
+    """The internal location nginx sends stored job files from, after the site has looked the
+    job up and answered X-Accel-Redirect (PIXELFORGE_ACCEL_REDIRECT_URL); none without it."""
+    url = settings.PIXELFORGE_ACCEL_REDIRECT_URL
+    if not url:
+        return ""
+    headers = "".join(
+        f"        add_header {name} $upstream_http_{name.lower().replace('-', '_')} always;\n"
+        for name in ACCEL_HEADERS
+    )
+    return (
+        "    # Stored job files (previews, downloads), sent by nginx once the site has found the\n"
+        "    # job (X-Accel-Redirect): no gunicorn thread is held sending them. Never reachable\n"
+        "    # from outside (internal), and only jobs/ of the media folder.\n"
+        f"    location {url}jobs/ {{\n"
+        "        internal;\n"
+        f"        alias {media_root}/jobs/;\n"
+        "        access_log off;\n"
+        f"{headers}"
+        "    }\n\n"
+    )
+
+
 def site_config(
     *,
     listen: str,
@@ -77,10 +118,13 @@ def site_config(
         "API_PATH": reverse("api:docs"),
         "STATIC_URL": "/" + settings.STATIC_URL.strip("/") + "/",
         "STATIC_ROOT": static_root or str(settings.STATIC_ROOT),
+        "MEDIA_LOCATION": media_location(str(settings.MEDIA_ROOT)),
         "READ_TIMEOUT": f"{settings.PIXELFORGE_API_WAIT_SECONDS + 30}s",
         "CLIENT": "$pixelforge_front_client" if behind_terminator else "$binary_remote_addr",
         "PROTO": "$pixelforge_front_proto" if behind_terminator else "$scheme",
         "CONNECTIONS_PER_ADDRESS": str(connections_per_address),
+        "JOB_VIEW_RATE": JOB_VIEW_RATE,
+        "JOB_VIEW_BURST": str(JOB_VIEW_BURST),
         "API_413": api_error_body(
             "file_too_large",
             f"This request is over {single_body_mb()} MB; the API takes one image of at most "
