@@ -36,9 +36,28 @@ def guided_coefficients(
             sigma[..., a, b] = cov
             sigma[..., b, a] = cov
     sigma += eps * np.eye(3, dtype=np.float32)
-    coeff_a = np.linalg.solve(sigma, cov_ip[..., None])[..., 0]
+    coeff_a = _solve3(sigma, cov_ip)
     coeff_b = mean_p - np.einsum("hwc,hwc->hw", coeff_a, mean_i)
     return box(coeff_a, radius), box(coeff_b, radius)
+
+
+def _solve3(matrix: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+    """``matrix^-1 @ rhs`` for symmetric 3 x 3 matrices per pixel, by cofactors (Cramer's rule):
+    the same result as ``np.linalg.solve``, a fraction of its time on a million small systems."""
+    m = matrix.astype(np.float64)  # float32 cofactors lose digits on near-singular windows
+    c00 = m[..., 1, 1] * m[..., 2, 2] - m[..., 1, 2] * m[..., 2, 1]
+    c01 = m[..., 1, 2] * m[..., 2, 0] - m[..., 1, 0] * m[..., 2, 2]
+    c02 = m[..., 1, 0] * m[..., 2, 1] - m[..., 1, 1] * m[..., 2, 0]
+    c11 = m[..., 0, 0] * m[..., 2, 2] - m[..., 0, 2] * m[..., 2, 0]
+    c12 = m[..., 0, 1] * m[..., 2, 0] - m[..., 0, 0] * m[..., 2, 1]
+    c22 = m[..., 0, 0] * m[..., 1, 1] - m[..., 0, 1] * m[..., 1, 0]
+    det = m[..., 0, 0] * c00 + m[..., 0, 1] * c01 + m[..., 0, 2] * c02
+    x, y, z = (rhs[..., c].astype(np.float64) for c in range(3))
+    out = np.empty(rhs.shape, dtype=np.float64)
+    out[..., 0] = c00 * x + c01 * y + c02 * z
+    out[..., 1] = c01 * x + c11 * y + c12 * z
+    out[..., 2] = c02 * x + c12 * y + c22 * z
+    return (out / det[..., None]).astype(rhs.dtype)
 
 
 def _upsample(values: np.ndarray, size: tuple[int, int]) -> np.ndarray:
