@@ -30,6 +30,7 @@ import scipy.sparse
 from PIL import Image
 from scipy.ndimage import binary_erosion, distance_transform_edt, sobel, uniform_filter
 
+from .grids import far_from, pool, resize
 from .guided import guided_coefficients
 
 REPO_DIR = Path(__file__).resolve().parents[2]  # not from .sessions: no onnxruntime here
@@ -129,31 +130,6 @@ def make_trimap(saliency: np.ndarray, params: MatteParams = DEFAULT_PARAMS) -> n
     return trimap
 
 
-def _pool(values: np.ndarray, step: int, reduce: str = "mean") -> np.ndarray:
-    """``values`` reduced by ``step`` x ``step`` blocks (edge blocks padded by replication)."""
-    height, width = values.shape
-    rows, cols = -(-height // step), -(-width // step)
-    padded = np.pad(values, ((0, rows * step - height), (0, cols * step - width)), mode="edge")
-    blocks = padded.reshape(rows, step, cols, step)
-    return blocks.max(axis=(1, 3)) if reduce == "max" else blocks.mean(axis=(1, 3))
-
-
-def far_from(mask: np.ndarray, reach: float) -> np.ndarray:
-    """Pixels farther than ``reach`` from every pixel of ``mask``.
-
-    The distance is taken on a grid reduced so that ``reach`` spans about 8 cells (a cell is in
-    the mask when any of its pixels is): the full-size transform cost a third of matting at
-    1024 px; this one errs by at most a cell, towards "near".
-    """
-    step = max(1, int(reach // 8))
-    if step == 1:
-        return distance_transform_edt(~mask) > reach
-    coarse = _pool(mask, step, "max").astype(bool)
-    distance = distance_transform_edt(~coarse) * step
-    far = np.repeat(np.repeat(distance > reach, step, axis=0), step, axis=1)
-    return far[: mask.shape[0], : mask.shape[1]]
-
-
 def see_through_zone(saliency: np.ndarray, params: MatteParams = DEFAULT_PARAMS) -> np.ndarray:
     """Where the map is in between over a large area: a see-through subject, not an edge."""
     if params.see_through_share <= 0:
@@ -215,33 +191,15 @@ def _closed_form(
     return np.clip(solve(image, trimap, cg_kwargs=cg_kwargs), 0.0, 1.0)
 
 
-def _resize(values: np.ndarray, size: tuple[int, int], resample: Image.Resampling) -> np.ndarray:
-    """Resize each channel of a float array to ``size`` (width, height)."""
-    planes = values[..., None] if values.ndim == 2 else values
-    out = np.stack(
-        [
-            np.asarray(
-                Image.fromarray(np.ascontiguousarray(planes[..., c], dtype=np.float32), "F").resize(
-                    size, resample
-                ),
-                dtype=np.float32,
-            )
-            for c in range(planes.shape[-1])
-        ],
-        axis=-1,
-    )
-    return out[..., 0] if values.ndim == 2 else out
-
-
 def _solve_reduced(
     image: np.ndarray, trimap: np.ndarray, prior: np.ndarray, params: MatteParams, scale: float
 ) -> np.ndarray:
     """The closed-form alpha solved at ``scale`` and carried back by a colour-guided filter."""
     height, width = trimap.shape
     size = (max(MIN_MATTE_SIDE, round(width * scale)), max(MIN_MATTE_SIDE, round(height * scale)))
-    small_image = np.clip(_resize(image, size, Image.Resampling.BOX), 0.0, 1.0)
-    small_prior = np.clip(_resize(prior, size, Image.Resampling.BOX), 0.0, 1.0)
-    small_trimap = _resize(trimap.astype(np.float32), size, Image.Resampling.BOX)
+    small_image = np.clip(resize(image, size, Image.Resampling.BOX), 0.0, 1.0)
+    small_prior = np.clip(resize(prior, size, Image.Resampling.BOX), 0.0, 1.0)
+    small_trimap = resize(trimap.astype(np.float32), size, Image.Resampling.BOX)
     # A reduced pixel is known only when every pixel it covers is (no band pixel is lost).
     small_trimap = np.where(
         small_trimap >= 1.0 - 1e-6, FOREGROUND, np.where(small_trimap <= 1e-6, BACKGROUND, UNKNOWN)
@@ -250,8 +208,8 @@ def _solve_reduced(
         return prior
     small_alpha = _closed_form(small_image, small_trimap, small_prior, params)
     coeff_a, coeff_b = guided_coefficients(small_image, small_alpha, radius=1, eps=1e-4)
-    planes = _resize(coeff_a, (width, height), Image.Resampling.BILINEAR)
-    offset = _resize(coeff_b, (width, height), Image.Resampling.BILINEAR)
+    planes = resize(coeff_a, (width, height), Image.Resampling.BILINEAR)
+    offset = resize(coeff_b, (width, height), Image.Resampling.BILINEAR)
     return np.clip(np.einsum("hwc,hwc->hw", planes, image) + offset, 0.0, 1.0)
 
 
@@ -343,8 +301,8 @@ def matting_weight(
     # The window is wide and the weight smooth: it is computed on a grid of about 8 cells per
     # window radius and carried back up bilinearly (at full size it cost a sixth of matting).
     step = max(1, half // 8)
-    share_cells = _pool(background, step)
-    texture_cells = _pool(gradient * background, step)
+    share_cells = pool(background, step)
+    texture_cells = pool(gradient * background, step)
     size = 2 * max(1, round(half / step)) + 1
     share = uniform_filter(share_cells, size, mode="nearest")
     texture = uniform_filter(texture_cells, size, mode="nearest")
@@ -363,7 +321,7 @@ def matting_weight(
     if step == 1:
         return weight
     full = (weight.shape[1] * step, weight.shape[0] * step)
-    return _resize(weight, full, Image.Resampling.BILINEAR)[: grey.shape[0], : grey.shape[1]]
+    return resize(weight, full, Image.Resampling.BILINEAR)[: grey.shape[0], : grey.shape[1]]
 
 
 def contrast_weight(
