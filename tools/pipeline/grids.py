@@ -42,7 +42,7 @@ def far_from(mask: np.ndarray, reach: float) -> np.ndarray:
 
     The distance is taken on a grid reduced so that ``reach`` spans about 8 cells (a cell is in
     the mask when any of its pixels is): the full-size transform cost a third of matting at
-    1024 px; this one errs by at most a cell, towards "near".
+    1024 px; this one errs by at most a cell's diagonal either way (4 px of the 31 at 1024 px).
     """
     step = max(1, int(reach // 8))
     if step == 1:
