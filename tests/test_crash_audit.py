@@ -29,7 +29,7 @@ from pixelforge import settings as project_settings
 from tests import servers
 from tests.tool_helpers import TOOL_URL, result_url, upload_file
 from tools.models import Job, Revision
-from tools.services import refine_queue, renders, storage
+from tools.services import downloads, refine_queue, storage
 from tools.services.sweep import sweep
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -110,7 +110,8 @@ def audit(media: Path) -> None:
             whole_image(storage.read_bytes(job, field))
         for revision in job.revisions.all():
             for field in Revision.FILES:
-                whole_image(storage.read_path(revision.file_path(field)))
+                path = storage.revision_path(revision.job, revision.number, field)
+                whole_image(storage.read_path(path))
         for name in names:
             if name.endswith((".png", ".webp", ".jpg")) or name.startswith("render-"):
                 whole_image((media / "jobs" / code / name).read_bytes())
@@ -145,7 +146,7 @@ def test_kill_9_at_any_moment_leaves_no_file_without_a_row_and_no_row_without_fi
         processes.append(first)
         done = upload(client)
         wait_for(lambda: status(done) == Job.Status.DONE, "done")
-        png = renders.path_of(done, "png", renders.key_of(done, "png"))
+        png = downloads.path_of(done, "png", downloads.key_of(done, "png"))
         wait_for(lambda: storage.exists(png), "its PNG download made")
         mid_job = upload(client, size=(1200, 800))
         wait_for(lambda: status(mid_job) == Job.Status.PROCESSING, "processing")
@@ -219,8 +220,8 @@ def test_kill_9_at_any_moment_leaves_no_file_without_a_row_and_no_row_without_fi
             with urllib.request.urlopen(base + page, timeout=30) as answer:  # asks for the set
                 assert answer.status == 200
             done.refresh_from_db()
-            key = renders.key_of(done, "png")
-            wait_for(lambda: storage.exists(renders.path_of(done, "png", key)), "PNG again")
+            key = downloads.key_of(done, "png")
+            wait_for(lambda: storage.exists(downloads.path_of(done, "png", key)), "PNG again")
             for path in (
                 "view/original/",
                 "view/cutout/",

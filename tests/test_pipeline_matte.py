@@ -135,3 +135,35 @@ def test_real_photos_give_a_subject(fixture):
     alpha = np.asarray(remove_background(load_image(FIXTURES / fixture, limits=FULL_SIZE)).alpha)
     covered = (alpha > 127).mean()
     assert 0.005 < covered < 0.95
+
+
+def test_the_coarse_distance_errs_by_at_most_a_cell():
+    from scipy.ndimage import distance_transform_edt
+
+    from tools.pipeline.grids import far_from
+
+    rng = np.random.default_rng(5)
+    mask = np.zeros((300, 410), dtype=bool)
+    mask[rng.integers(0, 300, 40), rng.integers(0, 410, 40)] = True
+    mask[100:180, 150:260] = True
+    reach = 31.0
+    step = int(reach // 8)
+    exact = distance_transform_edt(~mask)
+    far = far_from(mask, reach)
+    cell = step * np.sqrt(2)
+    assert not (far & (exact <= reach - cell)).any()
+    assert far[exact > reach + cell].all()
+    assert far.sum() == pytest.approx((exact > reach).sum(), rel=0.05)
+
+
+def test_the_guided_filter_solves_as_numpy_does():
+    from tools.pipeline.guided import _solve_symmetric
+
+    rng = np.random.default_rng(2)
+    factors = rng.normal(size=(40, 50, 3, 3)).astype(np.float32) * 0.05
+    matrix = factors @ np.swapaxes(factors, -1, -2) + 1e-4 * np.eye(3, dtype=np.float32)
+    rhs = rng.normal(size=(40, 50, 3)).astype(np.float32) * 0.01
+    expected = np.linalg.solve(matrix.astype(np.float64), rhs[..., None].astype(np.float64))
+    upper = {(a, b): matrix[..., a, b].astype(np.float64) for a in range(3) for b in range(a, 3)}
+    solved = _solve_symmetric(upper, rhs.astype(np.float64))
+    assert np.allclose(solved, expected[..., 0], rtol=1e-4, atol=1e-5)

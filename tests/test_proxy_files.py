@@ -17,7 +17,7 @@ from PIL import Image
 
 from tests import servers
 from tests.tool_helpers import create_job, result_url
-from tools.services import renders, storage
+from tools.services import downloads, storage
 from tools.views.files import FILE_POLICY
 
 pytestmark = [
@@ -54,15 +54,15 @@ def test_django_names_the_file_and_sends_no_bytes(client, settings):
 def test_nginx_sends_stored_files_whole_with_the_sites_headers(client, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"  # the folder the site behind nginx uses
     job = create_job(client)
-    renders.make_after_job(str(job.code))  # the standard downloads, as the worker does
+    downloads.make_after_job(str(job.code))  # the standard downloads, as the worker does
     page = result_url(job)
-    key = renders.key_of(job, "png")
+    key = downloads.key_of(job, "png")
     with servers.proxied_site(tmp_path, PIXELFORGE_ACCEL_REDIRECT_URL=ACCEL) as base:
         for path, content_type, stored in (
             (page + "view/result/", "image/webp", None),
             (page + "view/original/", "image/jpeg", job.original_preview.name),
             (page + "view/cutout/", "image/png", job.cutout_preview.name),
-            (page + f"download/png/?k={key}", "image/png", renders.path_of(job, "png", key)),
+            (page + f"download/png/?k={key}", "image/png", downloads.path_of(job, "png", key)),
         ):
             status, headers, body = fetch(base, path)
             assert status == 200, (path, status, body[:200])
