@@ -11,9 +11,8 @@ preconditioner would exceed its memory budget, a Jacobi preconditioner is used i
 solve that cannot run (no sure foreground or background near the band) falls back to the map.
 Callers run all this at a capped working resolution and upsample the result (``guided.py``).
 
-pymatting compiles its numba functions when it is imported; the compiled code is cached on
-disk in ``NUMBA_CACHE_DIR`` (default ``<repo>/.numba-cache``), so import it lazily and run
-:func:`tools.pipeline.warmup` once at deploy time.
+pymatting compiles its numba functions on import, cached in ``NUMBA_CACHE_DIR`` (default
+``<repo>/.numba-cache``): import it lazily and run :func:`tools.pipeline.warmup` at deploy time.
 """
 
 from __future__ import annotations
@@ -37,9 +36,8 @@ REPO_DIR = Path(__file__).resolve().parents[2]  # not from .sessions: no onnxrun
 
 # Values of the trimap, as pymatting expects them (floats in [0, 1]).
 BACKGROUND, UNKNOWN, FOREGROUND = 0.0, 0.5, 1.0
-# Below this many pixels on a side there is no edge worth matting (and pymatting's foreground
-# pyramid divides by zero on a single pixel): the sharpened saliency is the alpha and the image
-# its own foreground.
+# Below this many pixels on a side there is no edge worth matting (pymatting's foreground pyramid
+# divides by zero on one pixel): the sharpened saliency is the alpha, the image its foreground.
 MIN_MATTE_SIDE = 8
 
 
