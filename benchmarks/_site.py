@@ -24,6 +24,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+ACCEL_REDIRECT_URL = "/internal-media/"  # where nginx (start_nginx) sends stored files from
+
+
 def site_env(
     work: Path, *, web_port: int, database_url: str | None, workers: int
 ) -> dict[str, str]:
@@ -50,8 +53,6 @@ def site_env(
         PYTHONUNBUFFERED="1",
     )
     env.setdefault("NUMBA_CACHE_DIR", str(REPO / ".numba-cache"))
-    # nginx sends the stored files (X-Accel-Redirect), as deployed; set it empty to compare.
-    env.setdefault("PIXELFORGE_ACCEL_REDIRECT_URL", "/internal-media/")
     return env
 
 
@@ -188,6 +189,8 @@ class Site:
         self.env = site_env(
             work, web_port=self.web_port, database_url=args.database_url, workers=args.workers
         )
+        # nginx sends the stored files (X-Accel-Redirect), as deployed; set it empty to compare.
+        self.env.setdefault("PIXELFORGE_ACCEL_REDIRECT_URL", ACCEL_REDIRECT_URL)
         self.env.update(extra_env or {})
         if args.onnx_threads is not None:
             self.env["PIXELFORGE_ONNX_THREADS"] = str(args.onnx_threads)

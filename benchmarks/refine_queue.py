@@ -146,6 +146,7 @@ class Deployed:
         self.work = work
         self.web_port, self.port = site.free_port(), site.free_port()
         self.env = site.site_env(work, web_port=self.web_port, database_url=None, workers=1)
+        self.env["PIXELFORGE_ACCEL_REDIRECT_URL"] = site.ACCEL_REDIRECT_URL  # nginx sends files
         self.env.update(PIXELFORGE_TASKS_BACKEND=backend, PIXELFORGE_REFINE_RATE_LIMIT="0")
         self.redis = None
         if backend == "rq":

@@ -25,6 +25,7 @@ from .options import (
     parse_margin,
     parse_size,
 )
+from .parallel import side_by_side
 from .shadow import DropStyle
 from .subjects import (
     Subject,
@@ -91,6 +92,7 @@ __all__ = [
     "remove_background",
     "render",
     "render_placed",
+    "side_by_side",
     "subject_bbox",
     "warmup",
 ]

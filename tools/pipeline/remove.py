@@ -19,6 +19,7 @@ from .matte import (
     matte,
     sharpen,
 )
+from .parallel import side_by_side
 from .segment import predict_saliency
 from .subjects import has_subject
 
@@ -92,14 +93,18 @@ def remove_background(
     if on_stage is not None:
         on_stage("matting")
     alpha = matte(pixels, saliency, params) if matting else sharpen(saliency, params)
-    foreground = estimate_foreground(pixels, alpha)
     if work is image:
+        foreground = estimate_foreground(pixels, alpha)
         alpha_full = to_uint8(alpha)
         rgb = to_uint8(foreground)
-    else:
-        alpha_full = to_uint8(
-            guided_upsample(pixels, alpha, image, radius=GUIDE_RADIUS, eps=GUIDE_EPS)
+    else:  # the two need only the working-size alpha: side by side (both let go of the GIL)
+        foreground, upsampled = side_by_side(
+            [
+                lambda: estimate_foreground(pixels, alpha),
+                lambda: guided_upsample(pixels, alpha, image, radius=GUIDE_RADIUS, eps=GUIDE_EPS),
+            ]
         )
+        alpha_full = to_uint8(upsampled)
         rgb = upsample_delta(foreground, pixels, image)
     rgb[alpha_full == 0] = 0
     alpha_image = Image.fromarray(alpha_full, "L")

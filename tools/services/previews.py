@@ -13,9 +13,11 @@ from __future__ import annotations
 import io
 import json
 import re
+from collections.abc import Callable
 
 from PIL import Image
 
+from tools import pipeline
 from tools.models import Job
 from tools.services import storage
 
@@ -48,12 +50,23 @@ def sizes(job: Job, name: str, key: str) -> list[tuple[int, int]] | None:
 
 def store(job: Job, name: str, key: str, image: Image.Image) -> list[tuple[int, int]]:
     """Store ``image`` (a preview-size picture) at each width, then the manifest."""
+
+    def scaled(width: int) -> Callable[[], tuple[int, bytes]]:
+        def make() -> tuple[int, bytes]:
+            if width == image.width:
+                return image.height, encode(image)
+            height = max(1, round(image.height * width / image.width))
+            return height, encode(image.resize((width, height), _LANCZOS))
+
+        return make
+
+    widths = widths_for(image.width)
     made = []
-    for width in widths_for(image.width):
-        height = max(1, round(image.height * width / image.width))
-        scaled = image if width == image.width else image.resize((width, height), _LANCZOS)
-        storage.store(image_path(job, name, key, width), encode(scaled))
-        made.append((width, scaled.height))
+    for width, (height, data) in zip(
+        widths, pipeline.side_by_side([scaled(width) for width in widths]), strict=True
+    ):
+        storage.store(image_path(job, name, key, width), data)
+        made.append((width, height))
     storage.store(_manifest_path(job, name, key), json.dumps({"sizes": made}).encode())
     return made
 

@@ -195,14 +195,17 @@ def _keep_for_page(job: Job, result: pipeline.Cutout, scaled: tuple[int, int] | 
         job.result_meta = {**job.result_meta, "scaled_from": list(scaled)}
     small_original, small_cutout = preview_of(result.original), preview_of(result.cutout)
     job.subjects, preview_map = labels.label(job, result.alpha, small_cutout)  # once per cut-out
-    cutout_png = pipeline.encode(result.cutout, "png")
-    storage.save_bytes(job, "cutout", cutout_png)
-    storage.save_image(job, "alpha", result.alpha)
-    storage.save_image(job, "original_preview", small_original)
-    if small_cutout is result.cutout:  # it fits the preview size: the same file, encoded once
-        storage.save_bytes(job, "cutout_preview", cutout_png)
-    else:
-        storage.save_image(job, "cutout_preview", small_cutout)
+    files = {  # encoded two at a time (pipeline.side_by_side), stored here
+        "cutout": lambda: pipeline.encode(result.cutout, "png"),
+        "alpha": lambda: pipeline.encode(result.alpha, "png"),
+        "original_preview": lambda: storage.encode_for(small_original, "original_preview"),
+    }
+    if small_cutout is not result.cutout:  # else the same file as the cut-out, encoded once
+        files["cutout_preview"] = lambda: pipeline.encode(small_cutout, "png")
+    encoded = dict(zip(files, pipeline.side_by_side(list(files.values())), strict=True))
+    encoded.setdefault("cutout_preview", encoded["cutout"])
+    for field, data in encoded.items():
+        storage.save_bytes(job, field, data)
     downloads.make_pictures(job, original=small_original, cutout=small_cutout)  # the page's
     if job.batch_id:  # the batch page lists its files with a small thumbnail each
         storage.store_png(storage.path(job, "thumb"), preview_of(small_cutout, THUMB_SIDE))

@@ -145,10 +145,15 @@ def save_bytes(job: Job, field: str, data: bytes) -> None:
     current.name = store(target, data)
 
 
+def encode_for(image: Image.Image, field: str) -> bytes:
+    """``image`` encoded as the job's ``field`` file is (its name says JPEG or PNG)."""
+    fmt = "jpg" if FILES[field].endswith(".jpg") else "png"
+    return encode(image, fmt, quality=88)
+
+
 def save_image(job: Job, field: str, image: Image.Image) -> None:
     """Store an image as the job's ``field`` file, encoded without any metadata."""
-    fmt = "jpg" if FILES[field].endswith(".jpg") else "png"
-    save_bytes(job, field, encode(image, fmt, quality=88))
+    save_bytes(job, field, encode_for(image, field))
 
 
 def open_image(job: Job, field: str) -> Image.Image:
