@@ -1,19 +1,16 @@
 """Quality benchmark: PixelForge against rembg 2.0.86 on images with ground-truth alpha.
 
-    .venv/bin/python -m benchmarks.quality ../shared/data/eval [--out benchmarks/out/quality]
+    .venv/bin/python -m benchmarks.quality [DATA_DIR] [--out benchmarks/out/quality]
         [--methods pf pf-quarter pf-nomatting pf-u2net pf-u2netp rembg rembg-matting]
         [--sources NAME ...] [--reuse-rembg] [--saved LABEL=DIR ...] [--seethrough]
+    # issue 19: the default beside --no-matting, under three lighting changes, see-through set
+    .venv/bin/python -m benchmarks.quality --seethrough --methods pf pf-nomatting pf-dark \
+        pf-bright pf-cast pf-nomatting-dark pf-nomatting-bright pf-nomatting-cast
 
-    # the issue-19 run: the default beside --no-matting, under three lighting changes and on
-    # the see-through set
-    .venv/bin/python -m benchmarks.quality ../shared/data/eval --seethrough \
-        --methods pf pf-nomatting pf-dark pf-bright pf-cast pf-nomatting-dark \
-        pf-nomatting-bright pf-nomatting-cast
-
-DATA_DIR holds ``<source>/images/<id>.(png|jpg)`` and ``<source>/alpha/<id>.png``. PixelForge runs
-in this process (``tools.pipeline``); rembg runs in its own virtualenv through a subprocess worker
-(``benchmarks/setup_rembg.sh`` creates it) with the same u2net weights. Every predicted alpha is
-written under ``OUT/<method>/<source>/<id>.png``; the tables go to stdout and ``OUT/results.md``,
+DATA_DIR (default: ``benchmarks/_data.py``) holds ``<source>/images/<id>.(png|jpg)`` and
+``<source>/alpha/<id>.png``. PixelForge runs in this process (``tools.pipeline``); rembg in its
+own virtualenv through a worker (``benchmarks/setup_rembg.sh``) with the same u2net weights.
+Alphas go to ``OUT/<method>/<source>/<id>.png``, tables to stdout and ``OUT/results.md``,
 per-image scores to ``OUT/per_image.csv``.
 
 ``--saved LABEL=DIR`` scores alphas saved earlier under ``DIR/<source>/<id>.png`` (for example
@@ -50,6 +47,7 @@ from PIL import Image
 if __package__ in (None, ""):  # run as a script: make `benchmarks` and `tools` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks._data import add_data_argument, eval_data
 from benchmarks.lighting import GAINS, relight
 from benchmarks.metrics import f_curve, score
 from benchmarks.quality_data import (
@@ -354,7 +352,7 @@ def run(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="PixelForge vs rembg alpha quality.")
-    parser.add_argument("data_dir", type=Path, help="e.g. ../shared/data/eval")
+    add_data_argument(parser, "data_dir")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="alphas, results.md, csv")
     parser.add_argument(
         "--methods", nargs="+", choices=list(METHODS), default=list(DEFAULT_METHODS)
@@ -377,6 +375,7 @@ def main(argv: list[str] | None = None) -> int:
     )  # fmt: skip
     parser.add_argument("-q", "--quiet", action="store_true", help="no per-image progress")
     args = parser.parse_args(argv)
+    args.data_dir = args.data_dir or eval_data()
 
     started = time.perf_counter()
     report = run(

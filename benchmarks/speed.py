@@ -1,7 +1,7 @@
 """Speed and memory benchmark: PixelForge's full pipeline against rembg 2.0.86 with alpha matting.
 
     .venv/bin/python -m benchmarks.speed [--runs 3] [--sizes 1024 2048 4000]
-        [--skip-rembg-above PX] [--data-dir ../shared/data/eval] [--out benchmarks/out/speed]
+        [--skip-rembg-above PX] [--data-dir DATA] [--out benchmarks/out/speed]
 
 The inputs are real photos from the evaluation set (about 800 px on the long side), upscaled with
 LANCZOS to each size and saved as JPEG (quality 92) in a temporary folder. Each tool is timed from
@@ -44,6 +44,7 @@ if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._click import click_to_result
+from benchmarks._data import eval_data
 from benchmarks.speed_report import (
     JPEG_QUALITY,
     PIXELFORGE_TOOLS,
@@ -54,7 +55,6 @@ from benchmarks.speed_report import (
 from benchmarks.workers import ROOT, Worker, rembg_available, start_pipeline, start_rembg
 from tools.pipeline.manifest import DEFAULT_MODEL
 
-DEFAULT_DATA = ROOT.parent / "shared" / "data" / "eval"
 DEFAULT_OUT = ROOT / "benchmarks" / "out" / "speed"
 # Real photos with different edge content: a doll with long hair (studio), a person outdoors.
 DEFAULT_PHOTOS = ("alphamatting_lowres/images/GT02.png", "davis2016_val/images/parkour_00000.jpg")
@@ -123,7 +123,7 @@ def run(
     sizes: Sequence[int],
     runs: int,
     *,
-    data_dir: Path = DEFAULT_DATA,
+    data_dir: Path | None = None,
     photos: Sequence[str] = DEFAULT_PHOTOS,
     skip_rembg_above: int | None = None,
 ) -> SpeedResults:
@@ -131,7 +131,7 @@ def run(
     measurements: list[Measurement] = []
     with tempfile.TemporaryDirectory(prefix="pixelforge-speed-") as tmpname:
         tmp = Path(tmpname)
-        prepare_photos(data_dir, photos, sizes, tmp)
+        prepare_photos(data_dir or eval_data(), photos, sizes, tmp)
         infer_s, infer_rss, providers = bare_inference(runs)
         for size in sizes:
             for tool in PIXELFORGE_TOOLS:
@@ -182,11 +182,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3, help="timed runs per photo (default 3)")
     parser.add_argument("--sizes", type=int, nargs="+", default=[1024, 2048, 4000])
     parser.add_argument("--skip-rembg-above", type=int, default=None, metavar="PX")
-    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA)
+    parser.add_argument(
+        "--data-dir", type=Path, help="the evaluation set (default: benchmarks/_data.py)"
+    )
     parser.add_argument("--photos", nargs="+", default=list(DEFAULT_PHOTOS))
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--click-runs", type=int, default=5, help="0: no click-to-result")
     args = parser.parse_args(argv)
+    args.data_dir = args.data_dir or eval_data()
 
     load = os.getloadavg()[0]
     if load > 0.5:
