@@ -58,8 +58,15 @@ class Tally:
             self.errors.append(text)
 
 
+def visitor_address(group: int, index: int) -> str:
+    """A loopback address of its own for each simulated visitor (127.0.<group>.<index + 1>):
+    nginx's per-address connection limit (docs/deployment.md) sees them as the different
+    visitors they stand for, not as one host opening 69 connections."""
+    return f"127.0.{group}.{index % 250 + 1}"
+
+
 def uploader(port: int, stop_at: float, tally: Tally, index: int) -> None:
-    visitor = Visitor(port)
+    visitor = Visitor(port, visitor_address(1, index))
     n = index
     while time.monotonic() < stop_at:
         photo = PHOTOS[n % len(PHOTOS)]
@@ -80,8 +87,8 @@ def uploader(port: int, stop_at: float, tally: Tally, index: int) -> None:
                 tally.result_pages.append(path)
 
 
-def viewer(port: int, stop_at: float, tally: Tally, result_page: str) -> None:
-    visitor = Visitor(port)
+def viewer(port: int, stop_at: float, tally: Tally, result_page: str, index: int) -> None:
+    visitor = Visitor(port, visitor_address(3, index))
     paths = ["/", "/blog/", result_page]
     n = 0
     while time.monotonic() < stop_at:
@@ -103,7 +110,9 @@ def slow_clients(port: int, count: int, stop: threading.Event) -> None:
 
     def connect(i: int) -> socket.socket | None:
         try:
-            sock = socket.create_connection((HOST, port), timeout=5)
+            sock = socket.create_connection(
+                (HOST, port), timeout=5, source_address=(visitor_address(2, i), 0)
+            )
             if i % 2:
                 sock.sendall(
                     f"POST {FORM} HTTP/1.1\r\nHost: {HOST}\r\nContent-Type: multipart/form-data;"
@@ -201,8 +210,8 @@ def run(args: argparse.Namespace, running: Site, cores: int) -> int:
         for i in range(args.uploaders)
     ]
     threads += [
-        threading.Thread(target=viewer, args=(port, stop_at, tally, result_page))
-        for _ in range(args.viewers)
+        threading.Thread(target=viewer, args=(port, stop_at, tally, result_page, i))
+        for i in range(args.viewers)
     ]
     for thread in threads:
         thread.start()
