@@ -47,11 +47,16 @@ def fit_within(image: Image.Image, *, pixels: int, side: int | None = None) -> I
     side, keeping its proportions; the same image when it fits already."""
     width, height = image.size
     side = side or max(width, height)
-    if width * height <= pixels and max(width, height) <= side:
+    if fits(image.size, pixels=pixels, side=side):
         return image
     scale = min(math.sqrt(pixels / (width * height)), side / max(width, height))
     size = (max(1, math.floor(width * scale)), max(1, math.floor(height * scale)))
     return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+
+
+def fits(size: tuple[int, int], *, pixels: int, side: int) -> bool:
+    """Whether ``size`` is within ``pixels`` pixels and ``side`` px on its long side."""
+    return size[0] * size[1] <= pixels and max(size) <= side
 
 
 def fit_site_limits(image: Image.Image) -> Image.Image:
@@ -59,6 +64,11 @@ def fit_site_limits(image: Image.Image) -> Image.Image:
     return fit_within(
         image, pixels=settings.PIXELFORGE_MAX_PIXELS, side=settings.PIXELFORGE_MAX_SIDE
     )
+
+
+def fits_site_limits(size: tuple[int, int]) -> bool:
+    """Whether an output of ``size`` is left as it is by ``fit_site_limits``."""
+    return fits(size, pixels=settings.PIXELFORGE_MAX_PIXELS, side=settings.PIXELFORGE_MAX_SIDE)
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,10 @@ import json
 import logging
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.cache import cache
 
 from tools import pipeline
-from tools.images import fit_site_limits
+from tools.images import fit_site_limits, fits_site_limits
 from tools.models import Job
 from tools.pipeline.formats import OUTPUTS
 from tools.services import (
@@ -110,11 +109,7 @@ def as_stored(job: Job, fmt: str, choice: choices.BackgroundChoice) -> bytes | N
     field = AS_STORED.get(fmt)
     if field is None or choice != choices.BackgroundChoice():
         return None
-    width, height = job.width or 0, job.height or 0
-    if (
-        width * height > settings.PIXELFORGE_MAX_PIXELS
-        or max(width, height) > settings.PIXELFORGE_MAX_SIDE
-    ):
+    if not fits_site_limits((job.width or 0, job.height or 0)):
         return None  # fit_site_limits would scale it (limits lowered since the job)
     return storage.read_bytes(job, field)
 

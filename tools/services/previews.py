@@ -10,10 +10,10 @@ reads these files; it never renders a preview (tools/views/files.py).
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import re
-from collections.abc import Callable
 
 from PIL import Image
 
@@ -50,25 +50,22 @@ def sizes(job: Job, name: str, key: str) -> list[tuple[int, int]] | None:
 
 def store(job: Job, name: str, key: str, image: Image.Image) -> list[tuple[int, int]]:
     """Store ``image`` (a preview-size picture) at each width, then the manifest."""
-
-    def scaled(width: int) -> Callable[[], tuple[int, bytes]]:
-        def make() -> tuple[int, bytes]:
-            if width == image.width:
-                return image.height, encode(image)
-            height = max(1, round(image.height * width / image.width))
-            return height, encode(image.resize((width, height), _LANCZOS))
-
-        return make
-
     widths = widths_for(image.width)
+    encoded = pipeline.side_by_side([functools.partial(_at_width, image, w) for w in widths])
     made = []
-    for width, (height, data) in zip(
-        widths, pipeline.side_by_side([scaled(width) for width in widths]), strict=True
-    ):
+    for width, (height, data) in zip(widths, encoded, strict=True):
         storage.store(image_path(job, name, key, width), data)
         made.append((width, height))
     storage.store(_manifest_path(job, name, key), json.dumps({"sizes": made}).encode())
     return made
+
+
+def _at_width(image: Image.Image, width: int) -> tuple[int, bytes]:
+    """``image`` at ``width`` px wide: its height and its WebP bytes."""
+    if width == image.width:
+        return image.height, encode(image)
+    height = max(1, round(image.height * width / image.width))
+    return height, encode(image.resize((width, height), _LANCZOS))
 
 
 def copy(job: Job, name: str, key: str, to_name: str, to_key: str) -> None:
